@@ -1,0 +1,444 @@
+"""Wire models for the RingSense, permission-check and call-log endpoints.
+
+The RingSense API is in beta and its docs and OpenAPI spec disagree, so these models are tolerant by design:
+
+- `Highlights` and `HighLights` are both accepted and normalised to `Highlights`.
+- `null` is accepted for speaker `name`, `accountId`, `extensionId` and `phoneNumber`.
+- `AIScore.value` may be a string or a number; it is kept as a string.
+- Insight kinds this client does not know (such as `QnA`) are kept, not dropped, in `Insights.other`.
+- Unknown fields are kept (`extra="allow"`).
+- `Summary` start/end that are ordinals (0, 1, 2 …) rather than seconds are detected (`Insights.summary_timing`).
+- Missing optional sections and empty arrays are fine.
+- One malformed unit (say a transcript line without `text`) is skipped and described in `warnings`; it never
+  fails the whole response.
+
+API response models are kept apart from the tools' output models.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+from typing import Any, Literal
+
+from pydantic import (
+    AliasChoices,
+    BaseModel,
+    ConfigDict,
+    Field,
+    TypeAdapter,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
+from pydantic.alias_generators import to_camel
+
+__all__ = [
+    "AIScoreUnit",
+    "BulletedSummaryUnit",
+    "CallLogLeg",
+    "CallLogPage",
+    "CallLogParty",
+    "CallLogRecord",
+    "CallLogRecording",
+    "CallNotesUnit",
+    "ConversationalUnit",
+    "InsightType",
+    "Insights",
+    "Paging",
+    "PermissionCheck",
+    "RecordingInsights",
+    "SentimentUnit",
+    "SessionInsights",
+    "SpeakerInfo",
+    "SummaryUnit",
+    "TranscriptUnit",
+]
+
+
+class InsightType(StrEnum):
+    """The documented `insightTypes` values."""
+
+    TRANSCRIPT = "Transcript"
+    SUMMARY = "Summary"
+    HIGHLIGHTS = "Highlights"
+    NEXT_STEPS = "NextSteps"
+    BULLETED_SUMMARY = "BulletedSummary"
+    AI_SCORE = "AIScore"
+    CALL_NOTES = "CallNotes"
+    SENTIMENT = "Sentiment"
+
+
+class WireModel(BaseModel):
+    """Base for everything parsed off the wire: camelCase aliases, unknown fields kept."""
+
+    model_config = ConfigDict(extra="allow", populate_by_name=True, alias_generator=to_camel)
+
+
+# --- RingSense insight units -------------------------------------------------------------------
+
+
+class TranscriptUnit(WireModel):
+    speaker_id: str | None = Field(None, description="Refers to `speakerInfo[].speakerId`.")
+    text: str = Field(description="What was said.")
+    start: float = Field(description="Seconds from the start of the recording.")
+    end: float = Field(description="Seconds from the start of the recording.")
+
+
+class SummaryUnit(WireModel):
+    value: str = Field(description="A paragraph of the summary.")
+    start: float | None = Field(None, description="Seconds, or an ordinal in some responses.")
+    end: float | None = Field(None, description="Seconds, or an ordinal in some responses.")
+
+
+class ConversationalUnit(WireModel):
+    """A highlight, a next step, or any other speaker-attributed insight (e.g. `QnA`)."""
+
+    speaker_id: str | None = Field(None, description="Refers to `speakerInfo[].speakerId`.")
+    value: str = Field(description="The insight text.")
+    start: float | None = Field(None, description="Seconds from the start of the recording.")
+    end: float | None = Field(None, description="Seconds from the start of the recording.")
+
+
+class BulletedSummaryUnit(WireModel):
+    value: str = Field(description="One bullet.")
+    section: str | None = Field(None, description="Optional heading the bullet belongs to.")
+
+
+class AIScoreUnit(WireModel):
+    value: str = Field(description="The score as sent, e.g. '7' (numbers are kept as strings).")
+
+    @field_validator("value", mode="before")
+    @classmethod
+    def _number_to_string(cls, value: Any) -> Any:
+        if isinstance(value, bool):
+            raise ValueError("AIScore value must be a string or a number")
+        if isinstance(value, int | float):
+            return f"{value:g}"
+        return value
+
+
+class CallNotesUnit(WireModel):
+    value: str = Field(description="Notes separated by newlines.")
+
+
+class SentimentUnit(WireModel):
+    value: str = Field(description="Positive, Negative or Neutral (other values are kept as sent).")
+
+
+_UNIT_MODELS: dict[str, type[WireModel]] = {
+    InsightType.TRANSCRIPT: TranscriptUnit,
+    InsightType.SUMMARY: SummaryUnit,
+    InsightType.HIGHLIGHTS: ConversationalUnit,
+    InsightType.NEXT_STEPS: ConversationalUnit,
+    InsightType.BULLETED_SUMMARY: BulletedSummaryUnit,
+    InsightType.AI_SCORE: AIScoreUnit,
+    InsightType.CALL_NOTES: CallNotesUnit,
+    InsightType.SENTIMENT: SentimentUnit,
+}
+# Spellings seen in the docs and spec, folded to the documented `insightTypes` name.
+_KIND_BY_FOLDED_NAME = {kind.lower(): str(kind) for kind in _UNIT_MODELS}
+
+
+def _describe_error(err: ValidationError) -> str:
+    first = err.errors()[0]
+    where = ".".join(str(part) for part in first["loc"]) or "unit"
+    return f"{where}: {first['msg']}"
+
+
+class Insights(WireModel):
+    """The `insights` object: arrays keyed by insight kind."""
+
+    transcript: list[TranscriptUnit] = Field(default_factory=list, alias="Transcript")
+    summary: list[SummaryUnit] = Field(default_factory=list, alias="Summary")
+    highlights: list[ConversationalUnit] = Field(default_factory=list, alias="Highlights")
+    next_steps: list[ConversationalUnit] = Field(default_factory=list, alias="NextSteps")
+    bulleted_summary: list[BulletedSummaryUnit] = Field(default_factory=list, alias="BulletedSummary")
+    ai_score: list[AIScoreUnit] = Field(default_factory=list, alias="AIScore")
+    call_notes: list[CallNotesUnit] = Field(default_factory=list, alias="CallNotes")
+    sentiment: list[SentimentUnit] = Field(default_factory=list, alias="Sentiment")
+    other: dict[str, list[Any]] = Field(
+        default_factory=dict, description="Insight kinds this client does not know (e.g. QnA), as sent."
+    )
+    present: list[str] = Field(
+        default_factory=list, description="The insight kinds the response contained (normalised names)."
+    )
+    summary_timing: Literal["seconds", "ordinal"] | None = Field(
+        None, description="Whether Summary start/end are seconds or ordinals (0, 1, 2 …)."
+    )
+    warnings: list[str] = Field(default_factory=list, description="Malformed units that were skipped.")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _tolerate(cls, data: Any) -> Any:
+        if not isinstance(data, dict) or "present" in data:
+            return data  # already normalised (e.g. a model instance re-validated)
+        parsed: dict[str, Any] = {"other": {}, "present": [], "warnings": []}
+        for raw_key, units in data.items():
+            kind = _KIND_BY_FOLDED_NAME.get(str(raw_key).lower())
+            if units is None:
+                units = []
+            if not isinstance(units, list):
+                parsed["warnings"].append(f"insights.{raw_key}: expected a list, got {type(units).__name__}")
+                continue
+            if kind is None:
+                parsed["other"][str(raw_key)] = units
+                parsed["present"].append(str(raw_key))
+                continue
+            adapter = _adapter(_UNIT_MODELS[kind])
+            good = []
+            for index, unit in enumerate(units):
+                try:
+                    good.append(adapter.validate_python(unit))
+                except ValidationError as err:
+                    parsed["warnings"].append(f"insights.{raw_key}[{index}] skipped: {_describe_error(err)}")
+            parsed[kind] = parsed.get(kind, []) + good
+            parsed["present"].append(kind)
+        summary = parsed.get(InsightType.SUMMARY)
+        if summary:
+            parsed["summary_timing"] = "ordinal" if _looks_ordinal(summary) else "seconds"
+        return parsed
+
+
+_ADAPTERS: dict[type[WireModel], TypeAdapter[Any]] = {}
+
+
+def _adapter(model: type[WireModel]) -> TypeAdapter[Any]:
+    if model not in _ADAPTERS:
+        _ADAPTERS[model] = TypeAdapter(model)
+    return _ADAPTERS[model]
+
+
+def _looks_ordinal(units: list[SummaryUnit]) -> bool:
+    """Summary paragraphs numbered 0, 1, 2 … (end = start + 1) rather than timed in seconds."""
+    for index, unit in enumerate(units):
+        if unit.start is None or unit.end is None:
+            return False
+        if unit.start != index or unit.end != index + 1:
+            return False
+    return True
+
+
+# --- RingSense responses -----------------------------------------------------------------------
+
+
+class SpeakerInfo(WireModel):
+    speaker_id: str = Field(description="Id used by transcript lines and insights.")
+    name: str | None = Field(None, description="Display name; null for unidentified external parties.")
+    account_id: str | None = Field(None, description="Set for speakers inside the RingCentral account.")
+    extension_id: str | None = Field(None, description="Set for internal users.")
+    phone_number: str | None = Field(None, description="Sent by some domains.")
+
+    @field_validator("account_id", "extension_id", "phone_number", mode="before")
+    @classmethod
+    def _ids_as_strings(cls, value: Any) -> Any:
+        return str(value) if isinstance(value, int) and not isinstance(value, bool) else value
+
+    @property
+    def is_internal(self) -> bool:
+        return bool(self.extension_id or self.account_id)
+
+
+class RecordingInsights(WireModel):
+    """`RecordingInsights`: the insights of one recording (one leg of a call)."""
+
+    source_record_id: str = Field(description="Call-log `recording.id` for pbx.")
+    source_session_id: str | None = Field(None, description="Call-log `telephonySessionId` for pbx.")
+    domain: str = Field("pbx", description="pbx, rcv, rcx, nice-incontact or ms-teams.")
+    title: str = Field("", description="e.g. 'Call from John Smith to Tracy Debolah'.")
+    rs_record_uri: str | None = Field(None, description="Link to the call in the RingSense web app.")
+    call_direction: str | None = Field(None, description="Inbound or Outbound (phone calls only).")
+    owner_extension_id: str | None = Field(None, description="The extension holding the license.")
+    recording_duration_ms: int | None = Field(None, ge=0)
+    recording_start_time: datetime | None = None
+    creation_time: datetime | None = None
+    last_modified_time: datetime | None = None
+    speaker_info: list[SpeakerInfo] = Field(default_factory=list)
+    insights: Insights = Field(default_factory=Insights)
+    warnings: list[str] = Field(default_factory=list, description="Problems skipped while parsing.")
+
+    @field_validator("source_record_id", "source_session_id", "owner_extension_id", mode="before")
+    @classmethod
+    def _ids_as_strings(cls, value: Any) -> Any:
+        return str(value) if isinstance(value, int) and not isinstance(value, bool) else value
+
+    @model_validator(mode="before")
+    @classmethod
+    def _tolerate(cls, data: Any) -> Any:
+        if not isinstance(data, dict):
+            return data
+        data = dict(data)
+        warnings: list[str] = list(data.get("warnings") or [])
+        speakers = data.get("speakerInfo", data.get("speaker_info"))
+        if speakers is None:
+            data.pop("speakerInfo", None)
+        elif isinstance(speakers, list):
+            good = []
+            for index, speaker in enumerate(speakers):
+                try:
+                    good.append(_adapter(SpeakerInfo).validate_python(speaker))
+                except ValidationError as err:
+                    warnings.append(f"speakerInfo[{index}] skipped: {_describe_error(err)}")
+            data["speakerInfo"] = good
+        if data.get("insights") is None:
+            data.pop("insights", None)
+        data["warnings"] = warnings
+        return data
+
+    @model_validator(mode="after")
+    def _collect_warnings(self) -> RecordingInsights:
+        for warning in self.insights.warnings:
+            if warning not in self.warnings:
+                self.warnings.append(warning)
+        return self
+
+    def speaker(self, speaker_id: str | None) -> SpeakerInfo | None:
+        for speaker in self.speaker_info:
+            if speaker.speaker_id == speaker_id:
+                return speaker
+        return None
+
+
+class Paging(WireModel):
+    page: int | None = None
+    per_page: int | None = None
+    page_start: int | None = None
+    page_end: int | None = None
+    total_pages: int | None = None
+    total_elements: int | None = None
+
+
+class SessionInsights(WireModel):
+    """`SessionsInsightsResource`: one `RecordingInsights` per recording in a telephony session."""
+
+    records: list[RecordingInsights] = Field(default_factory=list)
+    paging: Paging = Field(default_factory=Paging)
+    warnings: list[str] = Field(default_factory=list)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _tolerate(cls, data: Any) -> Any:
+        if not isinstance(data, dict) or not isinstance(data.get("records"), list):
+            return data  # let validation report the wrong shape
+        data = dict(data)
+        warnings: list[str] = list(data.get("warnings") or [])
+        good = []
+        for index, record in enumerate(data["records"]):
+            try:
+                good.append(_adapter(RecordingInsights).validate_python(record))
+            except ValidationError as err:
+                warnings.append(f"records[{index}] skipped: {_describe_error(err)}")
+        data["records"] = good
+        data["warnings"] = warnings
+        if data.get("paging") is None:
+            data.pop("paging", None)
+        return data
+
+
+# --- Permission check --------------------------------------------------------------------------
+
+
+class PermissionRef(WireModel):
+    id: str | None = None
+    uri: str | None = None
+    site_compatible: str | None = None
+    read_only: bool | None = None
+    assignable: bool | None = None
+
+
+class EffectiveRole(WireModel):
+    id: str | None = None
+    uri: str | None = None
+    domain: str | None = None
+
+
+class PermissionDetails(WireModel):
+    permission: PermissionRef | None = None
+    effective_role: EffectiveRole | None = None
+    scopes: list[str] = Field(default_factory=list)
+
+
+class PermissionCheck(WireModel):
+    """`AuthProfileCheckResource`."""
+
+    uri: str | None = None
+    successful: bool = False
+    details: PermissionDetails | None = None
+
+
+# --- Call log ----------------------------------------------------------------------------------
+
+
+class CallLogParty(WireModel):
+    phone_number: str | None = None
+    extension_number: str | None = None
+    extension_id: str | None = None
+    name: str | None = None
+
+    @field_validator("extension_id", mode="before")
+    @classmethod
+    def _id_as_string(cls, value: Any) -> Any:
+        return str(value) if isinstance(value, int) and not isinstance(value, bool) else value
+
+
+class CallLogRecording(WireModel):
+    id: str
+    uri: str | None = None
+    type: str | None = None
+    content_uri: str | None = None
+
+    @field_validator("id", mode="before")
+    @classmethod
+    def _id_as_string(cls, value: Any) -> Any:
+        return str(value) if isinstance(value, int) and not isinstance(value, bool) else value
+
+
+class CallLogLeg(WireModel):
+    start_time: datetime | None = None
+    duration: int | None = None
+    duration_ms: int | None = None
+    type: str | None = None
+    direction: str | None = None
+    action: str | None = None
+    result: str | None = None
+    leg_type: str | None = None
+    telephony_session_id: str | None = None
+    from_: CallLogParty | None = Field(None, alias="from", validation_alias=AliasChoices("from", "from_"))
+    to: CallLogParty | None = None
+    recording: CallLogRecording | None = None
+
+
+class CallLogRecord(CallLogLeg):
+    id: str
+    uri: str | None = None
+    session_id: str | None = None
+    legs: list[CallLogLeg] = Field(default_factory=list)
+
+    @property
+    def recordings(self) -> list[CallLogRecording]:
+        """Every distinct recording of the call: the record's own and each leg's, in order."""
+        seen: dict[str, CallLogRecording] = {}
+        for item in [self, *self.legs]:
+            if item.recording is not None and item.recording.id not in seen:
+                seen[item.recording.id] = item.recording
+        return list(seen.values())
+
+
+class Navigation(WireModel):
+    next_page: dict[str, Any] | None = None
+    previous_page: dict[str, Any] | None = None
+    first_page: dict[str, Any] | None = None
+    last_page: dict[str, Any] | None = None
+
+
+class CallLogPage(WireModel):
+    records: list[CallLogRecord] = Field(default_factory=list)
+    paging: Paging = Field(default_factory=Paging)
+    navigation: Navigation = Field(default_factory=Navigation)
+
+    @property
+    def has_next(self) -> bool:
+        if self.navigation.next_page:
+            return True
+        paging = self.paging
+        return bool(paging.page and paging.total_pages and paging.page < paging.total_pages)
