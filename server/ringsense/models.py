@@ -435,6 +435,10 @@ class CallLogPage(WireModel):
     records: list[CallLogRecord] = Field(default_factory=list)
     paging: Paging = Field(default_factory=Paging)
     navigation: Navigation = Field(default_factory=Navigation)
+    level: Literal["account", "extension"] = Field(
+        "account",
+        description="Set by the client: which call log answered (extension when company access is missing).",
+    )
 
     @property
     def has_next(self) -> bool:

@@ -1,0 +1,302 @@
+"""get_insights_by_record and get_insights_by_session: RingSense insights shaped for a model."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from typing import TypeVar
+
+from server.ringsense.errors import InsightsNotFoundError
+from server.ringsense.models import ConversationalUnit, InsightType, RecordingInsights, SessionInsights
+
+from .deps import Deps
+from .errors import ToolFailure
+from .formatting import RESPONSE_BUDGET_CHARS, SpeakerDirectory, clock, iso_utc, neutralise
+from .models import (
+    Bullet,
+    CallInfo,
+    Detail,
+    LegRollup,
+    RecordingInsightsResult,
+    RecordingSummary,
+    Section,
+    SessionInsightsResult,
+    TimedItem,
+)
+from .transcript import Leg, PageRequest, build_turns, place_legs, render_page, transcript_stats
+
+DEFAULT_SECTIONS: tuple[Section, ...] = (
+    "summary",
+    "bulleted_summary",
+    "highlights",
+    "next_steps",
+    "ai_score",
+    "sentiment",
+    "call_notes",
+    "other",
+    "transcript_stats",
+)
+_TYPES: dict[Section, InsightType | None] = {
+    "summary": InsightType.SUMMARY,
+    "bulleted_summary": InsightType.BULLETED_SUMMARY,
+    "highlights": InsightType.HIGHLIGHTS,
+    "next_steps": InsightType.NEXT_STEPS,
+    "ai_score": InsightType.AI_SCORE,
+    "sentiment": InsightType.SENTIMENT,
+    "call_notes": InsightType.CALL_NOTES,
+    "other": None,  # kinds outside the documented enum come only when no insightTypes filter is sent
+    "transcript_stats": InsightType.TRANSCRIPT,
+    "transcript": InsightType.TRANSCRIPT,
+}
+# How many items each list keeps in concise detail; `full` keeps everything.
+CONCISE_LIMITS = {"highlights": 8, "bulleted_summary": 12, "call_notes": 20, "other": 10}
+INLINE_TRANSCRIPT_TURNS = 60
+
+T = TypeVar("T")
+
+
+def insight_types_for(sections: Iterable[Section]) -> list[InsightType] | None:
+    """The `insightTypes` to request for these sections; None (no filter) when every kind is wanted."""
+    wanted = set(sections)
+    if "other" in wanted:
+        return None
+    types = {kind for section in wanted if (kind := _TYPES[section]) is not None}
+    if types == set(InsightType):
+        return None
+    return sorted(types, key=list(InsightType).index)
+
+
+def _limit(items: list[T], section: str, detail: Detail, truncated: dict[str, int]) -> list[T]:
+    cap = CONCISE_LIMITS.get(section)
+    if detail == "full" or cap is None or len(items) <= cap:
+        return items
+    truncated[section] = len(items) - cap
+    return items[:cap]
+
+
+def _timed(
+    units: Sequence[ConversationalUnit], names: SpeakerDirectory, detail: Detail, offset: float = 0.0
+) -> list[TimedItem]:
+    return [
+        TimedItem(
+            text=neutralise(unit.value),
+            speaker=names.name(unit.speaker_id) if unit.speaker_id else None,
+            at=clock(unit.start + offset) if unit.start is not None else None,
+            start_seconds=round(unit.start + offset, 2)
+            if detail == "full" and unit.start is not None
+            else None,
+        )
+        for unit in sorted(units, key=lambda u: (u.start is None, u.start or 0.0))
+    ]
+
+
+def call_info(record: RecordingInsights, names: SpeakerDirectory) -> CallInfo:
+    seconds = record.recording_duration_ms / 1000 if record.recording_duration_ms is not None else None
+    owner = next(
+        (s.name for s in names.speakers if s.extension_id and s.extension_id == record.owner_extension_id),
+        None,
+    )
+    return CallInfo(
+        record_id=record.source_record_id,
+        session_id=record.source_session_id,
+        domain=record.domain,
+        title=neutralise(record.title),
+        direction=record.call_direction,
+        start_time=iso_utc(record.recording_start_time),
+        duration=clock(seconds),
+        duration_seconds=seconds,
+        owner_extension_id=record.owner_extension_id,
+        owner=owner,
+        ringsense_url=record.rs_record_uri,
+    )
+
+
+def summarize_recording(
+    record: RecordingInsights,
+    sections: Sequence[Section],
+    detail: Detail,
+    *,
+    leg: Leg | None = None,
+) -> RecordingSummary:
+    """Shape one recording's insights; `leg` puts its timestamps on a session's clock."""
+    leg = leg or Leg(record)
+    names = SpeakerDirectory(record)
+    found = record.insights
+    truncated: dict[str, int] = {}
+    out = RecordingSummary(call=call_info(record, names), speakers=[], warnings=list(record.warnings))
+    wanted = set(sections)
+    missing = []
+
+    def has(kind: InsightType) -> bool:
+        present = str(kind) in found.present
+        if not present:
+            missing.append(kind.value)
+        return present
+
+    if "summary" in wanted and has(InsightType.SUMMARY):
+        out.summary = [neutralise(unit.value) for unit in found.summary]
+    if "bulleted_summary" in wanted and has(InsightType.BULLETED_SUMMARY):
+        bullets = [Bullet(section=u.section, text=neutralise(u.value)) for u in found.bulleted_summary]
+        out.bulleted_summary = _limit(bullets, "bulleted_summary", detail, truncated)
+    if "highlights" in wanted and has(InsightType.HIGHLIGHTS):
+        out.highlights = _limit(
+            _timed(found.highlights, names, detail, leg.offset), "highlights", detail, truncated
+        )
+    if "next_steps" in wanted and has(InsightType.NEXT_STEPS):
+        out.next_steps = _timed(found.next_steps, names, detail, leg.offset)
+    if "ai_score" in wanted and has(InsightType.AI_SCORE) and found.ai_score:
+        out.ai_score = found.ai_score[0].value
+    if "sentiment" in wanted and has(InsightType.SENTIMENT) and found.sentiment:
+        out.sentiment = found.sentiment[0].value
+    if "call_notes" in wanted and has(InsightType.CALL_NOTES):
+        lines = [neutralise(line).strip() for unit in found.call_notes for line in unit.value.splitlines()]
+        out.call_notes = _limit([line for line in lines if line], "call_notes", detail, truncated)
+    if "other" in wanted and found.other:
+        out.other_insights = {
+            neutralise(kind): _limit(units, "other", detail, truncated) for kind, units in found.other.items()
+        }
+    if "transcript_stats" in wanted and has(InsightType.TRANSCRIPT):
+        out.transcript_stats = transcript_stats(record)
+    if "transcript" in wanted and has(InsightType.TRANSCRIPT):
+        turns = build_turns([leg])
+        out.transcript = render_page(
+            turns, [leg], PageRequest(limit=INLINE_TRANSCRIPT_TURNS), record_id=record.source_record_id
+        )
+    # Speakers last: shaping the insights may have named speakers that speakerInfo did not list.
+    out.speakers = names.speakers
+    out.missing_sections = sorted(set(missing))
+    out.truncated = truncated
+    return out
+
+
+def _not_found(kind: str, identifier: str, domain: str, err: InsightsNotFoundError) -> ToolFailure:
+    message = (
+        f"No insights for {kind} {identifier} in domain {domain} yet. RingSense usually finishes 15–30 minutes after "
+        "the call; insights also never exist when the call was not recorded by a user with an AI Conversation "
+        "Expert (RingSense) license, and they expire after the retention period (1 year by default)."
+    )
+    if kind == "recording" and identifier.startswith("s-"):
+        message += (
+            " This id looks like a telephony session id (it starts with 's-'): use get_insights_by_session."
+        )
+    elif kind == "session" and identifier.isdigit():
+        message += " This id looks like a recording id: use get_insights_by_record."
+    message += " Use list_recorded_calls to find the ids of recorded calls."
+    if err.request_id:
+        message += f" (request id {err.request_id})"
+    return ToolFailure(message)
+
+
+async def fetch_record(
+    deps: Deps, record_id: str, domain: str, types: list[InsightType] | None
+) -> RecordingInsights:
+    try:
+        return await deps.client.get_record_insights(record_id, domain=domain, insight_types=types)
+    except InsightsNotFoundError as err:
+        raise _not_found("recording", record_id, domain, err) from err
+
+
+async def fetch_session(
+    deps: Deps, session_id: str, domain: str, types: list[InsightType] | None
+) -> SessionInsights:
+    try:
+        session = await deps.client.get_session_insights(session_id, domain=domain, insight_types=types)
+    except InsightsNotFoundError as err:
+        raise _not_found("session", session_id, domain, err) from err
+    if not session.records:
+        raise ToolFailure(
+            f"Session {session_id} has no recordings with insights yet (domain {domain}). "
+            "Use list_recorded_calls to check the call was recorded; RingSense usually needs 15–30 minutes."
+        )
+    return session
+
+
+def _record_hint(record_id: str, summary: RecordingSummary) -> str:
+    hint = f"For exact quotes, call render_transcript(record_id='{record_id}') (it pages by turn)."
+    stats = summary.transcript_stats
+    if stats is not None and not stats.complete and stats.note:
+        hint += " " + stats.note
+    if summary.truncated:
+        hint += " Some lists were shortened (see `truncated`); pass detail='full' for all items."
+    return hint
+
+
+async def get_insights_by_record(
+    deps: Deps,
+    record_id: str,
+    *,
+    domain: str = "pbx",
+    sections: Sequence[Section] = DEFAULT_SECTIONS,
+    detail: Detail = "concise",
+) -> RecordingInsightsResult:
+    record = await fetch_record(deps, record_id, domain, insight_types_for(sections))
+    summary = summarize_recording(record, sections, detail)
+    result = RecordingInsightsResult(
+        **dict(summary), data_source=deps.data_source, hint=_record_hint(record_id, summary)
+    )
+    if len(result.model_dump_json()) > RESPONSE_BUDGET_CHARS and result.transcript is not None:
+        result.transcript = None
+        result.hint += (
+            " The inline transcript was left out to stay within the response budget; use render_transcript."
+        )
+    return result
+
+
+async def get_insights_by_session(
+    deps: Deps,
+    session_id: str,
+    *,
+    domain: str = "pbx",
+    sections: Sequence[Section] = DEFAULT_SECTIONS,
+    detail: Detail = "concise",
+) -> SessionInsightsResult:
+    session = await fetch_session(deps, session_id, domain, insight_types_for(sections))
+    legs = place_legs(session.records)
+    shaped = [summarize_recording(leg.insights, sections, detail, leg=leg) for leg in legs]
+    result = _session_result(deps, session_id, domain, session, legs, shaped)
+    if len(result.model_dump_json()) > RESPONSE_BUDGET_CHARS:
+        lean = [s for s in sections if s != "transcript"]
+        shaped = [summarize_recording(leg.insights, lean, "concise", leg=leg) for leg in legs]
+        result = _session_result(deps, session_id, domain, session, legs, shaped)
+        result.hint += (
+            " Legs were shortened to concise detail without transcripts to stay within the response budget."
+        )
+    return result
+
+
+def _session_result(
+    deps: Deps,
+    session_id: str,
+    domain: str,
+    session: SessionInsights,
+    legs: Sequence[Leg],
+    shaped: Sequence[RecordingSummary],
+) -> SessionInsightsResult:
+    rollup = []
+    combined: list[TimedItem] = []
+    for leg, summary in zip(legs, shaped, strict=True):
+        rollup.append(
+            LegRollup(
+                record_id=leg.insights.source_record_id,
+                start_time=summary.call.start_time,
+                duration=summary.call.duration,
+                handled_by=[s.name for s in summary.speakers if s.internal],
+                other_parties=[s.name for s in summary.speakers if not s.internal],
+            )
+        )
+        combined.extend(summary.next_steps or [])
+    warnings = list(session.warnings) + [w for s in shaped for w in s.warnings]
+    ids = ", ".join(f"'{leg.insights.source_record_id}'" for leg in legs)
+    hint = (
+        f"{len(legs)} recording(s) in this session, oldest first; times are on one clock from the first recording. "
+        f"For exact quotes, call render_transcript(session_id='{session_id}') or per leg with record_id in ({ids})."
+    )
+    return SessionInsightsResult(
+        session_id=session_id,
+        domain=domain,
+        legs=list(shaped),
+        rollup=rollup,
+        combined_next_steps=combined,
+        warnings=warnings,
+        data_source=deps.data_source,
+        hint=hint,
+    )

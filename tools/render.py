@@ -1,0 +1,101 @@
+"""render_transcript: a page of a recording's or a session's transcript, filtered and formatted."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from server.ringsense.models import InsightType
+
+from .deps import Deps
+from .errors import ToolFailure
+from .formatting import clock
+from .insights import fetch_record, fetch_session
+from .models import TranscriptFormat, TranscriptPage
+from .transcript import (
+    DEFAULT_MAX_CHARS,
+    DEFAULT_PAGE_TURNS,
+    Leg,
+    PageRequest,
+    Turn,
+    build_turns,
+    place_legs,
+    render_page,
+    transcript_stats,
+)
+
+
+def _filter_speakers(turns: list[Turn], wanted: Sequence[str]) -> list[Turn]:
+    present = list(dict.fromkeys(turn.speaker for turn in turns))
+    folded = [w.casefold().strip() for w in wanted if w.strip()]
+    if not folded:
+        return turns
+    chosen = {name for name in present if any(w == name.casefold() or w in name.casefold() for w in folded)}
+    if not chosen:
+        raise ToolFailure(
+            f"No speaker matches {list(wanted)!r}. Speakers in this transcript: {', '.join(present) or 'none'}."
+        )
+    return [turn for turn in turns if turn.speaker in chosen]
+
+
+async def render_transcript(
+    deps: Deps,
+    *,
+    record_id: str | None = None,
+    session_id: str | None = None,
+    domain: str = "pbx",
+    format: TranscriptFormat = "text",
+    merge_turns: bool = True,
+    timestamps: bool = True,
+    speakers: Sequence[str] | None = None,
+    start_seconds: float | None = None,
+    end_seconds: float | None = None,
+    offset: int = 0,
+    limit: int = DEFAULT_PAGE_TURNS,
+    max_chars: int = DEFAULT_MAX_CHARS,
+) -> TranscriptPage:
+    if bool(record_id) == bool(session_id):
+        raise ToolFailure(
+            "Give exactly one of record_id (one recording) or session_id (every recording of a telephony session)."
+        )
+    if start_seconds is not None and end_seconds is not None and end_seconds <= start_seconds:
+        raise ToolFailure(f"end_seconds ({end_seconds:g}) must be after start_seconds ({start_seconds:g}).")
+
+    types = [InsightType.TRANSCRIPT]
+    if record_id:
+        legs = [Leg(await fetch_record(deps, record_id, domain, types))]
+    else:
+        legs = place_legs((await fetch_session(deps, session_id or "", domain, types)).records)
+
+    turns = build_turns(legs, merge=merge_turns)
+    filters = []
+    if speakers:
+        turns = _filter_speakers(turns, speakers)
+        filters.append("speakers " + ", ".join(dict.fromkeys(t.speaker for t in turns)))
+    if start_seconds is not None or end_seconds is not None:
+        low = start_seconds if start_seconds is not None else 0.0
+        high = end_seconds if end_seconds is not None else float("inf")
+        turns = [t for t in turns if t.end > low and t.start < high]
+        filters.append(f"between {clock(low)} and {clock(high) if high != float('inf') else 'the end'}")
+    if offset > len(turns):
+        raise ToolFailure(
+            f"offset={offset} is past the end: {len(turns)} turns match. Use offset from 0 to {max(0, len(turns) - 1)}."
+        )
+    described = f" ({'; '.join(filters)})" if filters else ""
+    page = render_page(
+        turns,
+        legs,
+        PageRequest(format=format, timestamps=timestamps, offset=offset, limit=limit, max_chars=max_chars),
+        record_id=record_id,
+        session_id=session_id,
+        describe_filters=described,
+    )
+    incomplete = [leg for leg in legs if _stops_early(leg)]
+    if incomplete and page.next_offset is None:
+        page.hint += (
+            " Note: RingSense transcribed only part of this recording; the transcript ends before the call."
+        )
+    return page
+
+
+def _stops_early(leg: Leg) -> bool:
+    return not transcript_stats(leg.insights).complete

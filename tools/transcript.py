@@ -1,0 +1,307 @@
+"""Transcripts: turns, statistics, and paged rendering in text, markdown, SRT, WebVTT and JSON.
+
+Pages are cut by turn, never inside one, so the pages of a transcript reassemble to the whole with nothing lost
+or repeated. Every page stays inside the response budget.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from server.ringsense.models import RecordingInsights
+
+from .formatting import (
+    CONTENT_BEGIN,
+    CONTENT_END,
+    RESPONSE_BUDGET_CHARS,
+    SpeakerDirectory,
+    clock,
+    neutralise,
+)
+from .models import TranscriptFormat, TranscriptPage, TranscriptStats
+
+# A merged turn is closed at this size so that any one turn fits comfortably in the smallest page.
+MAX_TURN_CHARS = 2_000
+DEFAULT_PAGE_TURNS = 200
+DEFAULT_MAX_CHARS = 40_000
+MAX_MAX_CHARS = 60_000
+MIN_MAX_CHARS = 4_000
+# A transcript ending this close to the end of the recording counts as complete.
+COMPLETE_SLACK_SECONDS = 30.0
+COMPLETE_COVERAGE = 0.9
+
+
+@dataclass(frozen=True)
+class Leg:
+    """One recording of a call placed on the call's clock (`offset` seconds after the first recording)."""
+
+    insights: RecordingInsights
+    offset: float = 0.0
+
+
+@dataclass(frozen=True)
+class Turn:
+    leg: int
+    speaker: str
+    start: float
+    end: float
+    text: str
+
+
+def build_turns(legs: Sequence[Leg], *, merge: bool = True) -> list[Turn]:
+    """Transcript lines of every leg on one clock, consecutive lines of one speaker merged into turns."""
+    turns: list[Turn] = []
+    for leg_index, leg in enumerate(legs):
+        names = SpeakerDirectory(leg.insights)
+        lines = sorted(leg.insights.insights.transcript, key=lambda unit: (unit.start, unit.end))
+        for unit in lines:
+            text = " ".join(neutralise(unit.text).split())
+            if not text:
+                continue
+            speaker = names.name(unit.speaker_id)
+            start, end = unit.start + leg.offset, max(unit.end, unit.start) + leg.offset
+            last = turns[-1] if turns else None
+            if (
+                merge
+                and last is not None
+                and last.leg == leg_index
+                and last.speaker == speaker
+                and len(last.text) + len(text) < MAX_TURN_CHARS
+            ):
+                turns[-1] = Turn(leg_index, speaker, last.start, max(last.end, end), f"{last.text} {text}")
+            else:
+                turns.append(Turn(leg_index, speaker, start, end, text))
+    return turns
+
+
+def transcript_stats(insights: RecordingInsights) -> TranscriptStats:
+    lines = insights.insights.transcript
+    recording = insights.recording_duration_ms / 1000 if insights.recording_duration_ms else None
+    if not lines:
+        return TranscriptStats(
+            utterances=0,
+            turns=0,
+            words=0,
+            transcribed_seconds=0.0,
+            recording_seconds=recording,
+            coverage=0.0 if recording else None,
+            complete=False,
+            note="RingSense returned no transcript for this recording.",
+        )
+    first = min(unit.start for unit in lines)
+    last = max(unit.end for unit in lines)
+    span = max(0.0, last - first)
+    coverage = round(min(1.0, span / recording), 3) if recording else None
+    complete = (
+        recording is None
+        or last >= recording - COMPLETE_SLACK_SECONDS
+        or span >= recording * COMPLETE_COVERAGE
+    )
+    note = None
+    if not complete:
+        note = (
+            f"The transcript stops at {clock(last)} of a {clock(recording)} recording: nothing said after "
+            f"{clock(last)} was transcribed, so do not infer how the call ended."
+        )
+    return TranscriptStats(
+        utterances=len(lines),
+        turns=len(build_turns([Leg(insights)])),
+        words=sum(len(unit.text.split()) for unit in lines),
+        first_at=clock(first),
+        last_at=clock(last),
+        transcribed_seconds=round(span, 2),
+        recording_seconds=recording,
+        coverage=coverage,
+        complete=complete,
+        note=note,
+    )
+
+
+def place_legs(records: Sequence[RecordingInsights]) -> list[Leg]:
+    """Order a session's recordings chronologically and put them on one clock (the first recording's start)."""
+    ordered = sorted(
+        records,
+        key=lambda r: (r.recording_start_time is None, r.recording_start_time or 0, r.source_record_id),
+    )
+    legs: list[Leg] = []
+    base = ordered[0].recording_start_time if ordered else None
+    cursor = 0.0
+    for record in ordered:
+        if base is not None and record.recording_start_time is not None:
+            offset = max(0.0, (record.recording_start_time - base).total_seconds())
+        else:
+            offset = cursor  # no start time: place the leg right after the previous one
+        legs.append(Leg(record, offset))
+        cursor = offset + (record.recording_duration_ms or 0) / 1000
+    return legs
+
+
+# --- rendering -------------------------------------------------------------------------------
+
+
+def _stamp(seconds: float, sep: str) -> str:
+    millis = max(0, round(seconds * 1000))
+    hours, rest = divmod(millis, 3_600_000)
+    minutes, rest = divmod(rest, 60_000)
+    secs, millis = divmod(rest, 1000)
+    return f"{hours:02d}:{minutes:02d}:{secs:02d}{sep}{millis:03d}"
+
+
+def _cue_text(text: str) -> str:
+    return text.replace("-->", "→")
+
+
+def _leg_header(legs: Sequence[Leg], index: int, style: TranscriptFormat) -> str | None:
+    if len(legs) < 2:
+        return None
+    leg = legs[index]
+    label = f"Leg {index + 1} of {len(legs)} · recording {leg.insights.source_record_id} · starts {clock(leg.offset)}"
+    if style == "markdown":
+        return f"### {label}"
+    if style == "text":
+        return f"--- {label} ---"
+    return None
+
+
+def _render_one(turn: Turn, number: int, style: TranscriptFormat, timestamps: bool) -> str:
+    if style == "text":
+        return (
+            f"[{clock(turn.start)}] {turn.speaker}: {turn.text}"
+            if timestamps
+            else f"{turn.speaker}: {turn.text}"
+        )
+    if style == "markdown":
+        stamp = f" _{clock(turn.start)}_" if timestamps else ""
+        return f"**{turn.speaker}**{stamp}: {turn.text}"
+    end = max(turn.end, turn.start + 0.001)
+    if style == "srt":
+        return f"{number}\n{_stamp(turn.start, ',')} --> {_stamp(end, ',')}\n{turn.speaker}: {_cue_text(turn.text)}"
+    if style == "vtt":
+        body = _cue_text(turn.text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+        voice = turn.speaker.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+        return f"{number}\n{_stamp(turn.start, '.')} --> {_stamp(end, '.')}\n<v {voice}>{body}"
+    raise ValueError(style)
+
+
+def _json_turn(turn: Turn, number: int, legs: Sequence[Leg], timestamps: bool) -> dict[str, object]:
+    item: dict[str, object] = {"n": number, "speaker": turn.speaker, "text": turn.text}
+    if len(legs) > 1:
+        item["leg"] = turn.leg + 1
+        item["record_id"] = legs[turn.leg].insights.source_record_id
+    if timestamps:
+        item.update(at=clock(turn.start), start=round(turn.start, 2), end=round(turn.end, 2))
+    return item
+
+
+def _body(
+    turns: Sequence[Turn], first_number: int, legs: Sequence[Leg], style: TranscriptFormat, timestamps: bool
+) -> str:
+    if style == "json":
+        items = [_json_turn(t, first_number + i, legs, timestamps) for i, t in enumerate(turns)]
+        return json.dumps(items, ensure_ascii=False, indent=None)
+    blocks: list[str] = []
+    previous_leg: int | None = None
+    for i, turn in enumerate(turns):
+        if turn.leg != previous_leg:
+            header = _leg_header(legs, turn.leg, style)
+            if header:
+                blocks.append(header)
+            previous_leg = turn.leg
+        blocks.append(_render_one(turn, first_number + i, style, timestamps))
+    separator = "\n\n" if style in ("markdown", "srt", "vtt") else "\n"
+    return separator.join(blocks)
+
+
+def wrap(body: str, style: TranscriptFormat) -> str:
+    """Put a page body inside the call-content markers in the form each format allows."""
+    if style in ("text", "markdown"):
+        return f"{CONTENT_BEGIN}\n{body}\n{CONTENT_END}"
+    if style == "vtt":
+        return f"WEBVTT\n\nNOTE {CONTENT_BEGIN}\n\n{body}\n\nNOTE {CONTENT_END}\n"
+    if style == "srt":
+        return f"{body}\n" if body else ""
+    return body
+
+
+def _entry_size(turn: Turn, style: TranscriptFormat) -> int:
+    # An estimate of one rendered turn (JSON escaping in the response included), used to fill a page.
+    overhead = {"text": 12, "markdown": 16, "srt": 45, "vtt": 50, "json": 90}[style]
+    return len(turn.speaker) + len(turn.text) + overhead
+
+
+@dataclass(frozen=True)
+class PageRequest:
+    format: TranscriptFormat = "text"
+    timestamps: bool = True
+    offset: int = 0
+    limit: int = DEFAULT_PAGE_TURNS
+    max_chars: int = DEFAULT_MAX_CHARS
+
+
+def render_page(
+    turns: Sequence[Turn],
+    legs: Sequence[Leg],
+    request: PageRequest,
+    *,
+    record_id: str | None = None,
+    session_id: str | None = None,
+    describe_filters: str = "",
+) -> TranscriptPage:
+    """Render turns[offset : offset+limit], shortened as needed to stay inside `max_chars` and the budget."""
+    total = len(turns)
+    offset = min(request.offset, total)
+    chosen: list[Turn] = []
+    size = 0
+    for turn in turns[offset : offset + request.limit]:
+        cost = _entry_size(turn, request.format)
+        if chosen and size + cost > request.max_chars:
+            break
+        chosen.append(turn)
+        size += cost
+    while True:
+        page = _page(turns, chosen, legs, request, offset, total, record_id, session_id, describe_filters)
+        if len(page.model_dump_json()) <= RESPONSE_BUDGET_CHARS or len(chosen) <= 1:
+            return page
+        chosen = chosen[: max(1, int(len(chosen) * 0.8))]
+
+
+def _page(
+    turns: Sequence[Turn],
+    chosen: Sequence[Turn],
+    legs: Sequence[Leg],
+    request: PageRequest,
+    offset: int,
+    total: int,
+    record_id: str | None,
+    session_id: str | None,
+    describe_filters: str,
+) -> TranscriptPage:
+    body = _body(chosen, offset + 1, legs, request.format, request.timestamps)
+    end = offset + len(chosen)
+    next_offset = end if end < total else None
+    if total == 0:
+        hint = f"No transcript turns{describe_filters}."
+    elif next_offset is None and offset == 0:
+        hint = f"The whole transcript{describe_filters}: {total} turns."
+    else:
+        span = f"{clock(chosen[0].start)}–{clock(chosen[-1].end)}" if chosen else "none"
+        hint = f"Turns {offset + 1}–{end} of {total}{describe_filters} ({span})."
+        if next_offset is not None:
+            hint += (
+                f" For more, call render_transcript again with the same arguments and offset={next_offset}."
+            )
+        else:
+            hint += " This is the last page."
+    return TranscriptPage(
+        record_id=record_id,
+        session_id=session_id,
+        format=request.format,
+        content=wrap(body, request.format),
+        total_turns=total,
+        offset=offset,
+        returned=len(chosen),
+        next_offset=next_offset,
+        hint=hint,
+    )
