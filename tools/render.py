@@ -19,6 +19,7 @@ from .transcript import (
     Turn,
     build_turns,
     place_legs,
+    render_all,
     render_page,
     transcript_stats,
 )
@@ -99,3 +100,9 @@ async def render_transcript(
 
 def _stops_early(leg: Leg) -> bool:
     return not transcript_stats(leg.insights).complete
+
+
+async def whole_transcript(deps: Deps, record_id: str, domain: str = "pbx") -> str:
+    """One recording's whole transcript as markdown, wrapped in call-content markers."""
+    record = await fetch_record(deps, record_id, domain, [InsightType.TRANSCRIPT])
+    return render_all([Leg(record)], "markdown")

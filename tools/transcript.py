@@ -221,7 +221,7 @@ def wrap(body: str, style: TranscriptFormat) -> str:
     if style == "vtt":
         return f"WEBVTT\n\nNOTE {CONTENT_BEGIN}\n\n{body}\n\nNOTE {CONTENT_END}\n"
     if style == "srt":
-        return f"{body}\n" if body else ""
+        return f"{body}\n\n" if body else ""  # a blank line ends the last cue, so pages concatenate
     return body
 
 
@@ -305,3 +305,8 @@ def _page(
         next_offset=next_offset,
         hint=hint,
     )
+
+
+def render_all(legs: Sequence[Leg], style: TranscriptFormat = "markdown", *, timestamps: bool = True) -> str:
+    """The whole transcript as one document (for resources, which a user attaches deliberately)."""
+    return wrap(_body(build_turns(legs), 1, legs, style, timestamps), style)

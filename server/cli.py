@@ -1,0 +1,99 @@
+"""Command line: `ringsense-mcp [serve|demo|check|sandbox]`."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+
+from .runtime import __version__
+
+COMMANDS = ("serve", "demo", "check", "sandbox")
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="ringsense-mcp",
+        description="MCP server for RingCentral RingSense call insights. Without a command: serve over stdio.",
+    )
+    parser.add_argument("--version", action="version", version=f"ringsense-mcp {__version__}")
+    sub = parser.add_subparsers(dest="command")
+
+    serve = sub.add_parser("serve", help="run the MCP server (stdio by default)")
+    serve.add_argument("--sandbox", action="store_true", help="use the embedded sandbox (sample data, no credentials)")
+    serve.add_argument("--transport", choices=("stdio", "http"), default="stdio")
+    serve.add_argument("--host", default="127.0.0.1", help="HTTP: address to bind (default 127.0.0.1)")
+    serve.add_argument("--port", type=int, default=8000, help="HTTP: port (default 8000)")
+    serve.add_argument("--stateless", action="store_true", help="HTTP: no sessions; any replica serves any request")
+    serve.add_argument("--allowed-host", action="append", default=[], metavar="HOST[:PORT]",
+                       help="HTTP: accept this Host header (repeatable; for deployments behind a real hostname)")
+    serve.add_argument("--allowed-origin", action="append", default=[], metavar="ORIGIN",
+                       help="HTTP: accept this Origin header (repeatable)")
+
+    sub.add_parser("demo", help="walk through the tools against the sandbox, as a real MCP client over stdio")
+
+    check = sub.add_parser("check", help="check live credentials: token, permission, one insights call")
+    check.add_argument("--sandbox", action="store_true", help="run the checks against the embedded sandbox")
+
+    sandbox = sub.add_parser("sandbox", help="serve the fake RingCentral platform on loopback")
+    sandbox.add_argument("--port", type=int, default=8787)
+    sandbox.add_argument("--host", default="127.0.0.1", help="loopback addresses only")
+
+    for command in sub.choices.values():
+        command.add_argument("--log-level", choices=LOG_LEVELS, default="WARNING", type=str.upper,
+                             help="log level (logs go to stderr)")
+    return parser
+
+
+def parse_args(argv: Sequence[str]) -> argparse.Namespace:
+    argv = list(argv)
+    if not argv or (argv[0] not in COMMANDS and argv[0] not in ("-h", "--help", "--version")):
+        argv.insert(0, "serve")
+    return _parser().parse_args(argv)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = parse_args(sys.argv[1:] if argv is None else argv)
+    from .config import load_settings  # noqa: PLC0415 — after parsing, so --help stays instant
+    from .logs import configure_logging  # noqa: PLC0415
+    from .ringsense.errors import ConfigurationError  # noqa: PLC0415
+
+    if args.command == "demo":
+        configure_logging(args.log_level)
+        from .demo import run_demo  # noqa: PLC0415
+
+        return run_demo()
+    if args.command == "sandbox":
+        configure_logging(args.log_level if args.log_level != "WARNING" else "INFO")
+        from .sandbox import run_sandbox  # noqa: PLC0415
+
+        try:
+            run_sandbox(port=args.port, host=args.host)
+        except ValueError as err:
+            print(f"ringsense-mcp sandbox: {err}", file=sys.stderr)
+            return 2
+        return 0
+
+    try:
+        settings = load_settings(sandbox=args.sandbox)
+    except ConfigurationError as err:
+        print(f"ringsense-mcp: {err.message}", file=sys.stderr)
+        return 2
+    secrets = [s.get_secret_value() for s in (settings.client_secret, settings.jwt, settings.access_token) if s]
+    configure_logging(args.log_level, secrets)
+
+    if args.command == "check":
+        from .doctor import run_check  # noqa: PLC0415
+
+        return run_check(settings)
+
+    from .app import build_server  # noqa: PLC0415
+
+    server = build_server(settings, log_level=args.log_level)
+    if args.transport == "http":
+        from .http import serve_http  # noqa: PLC0415
+
+        return serve_http(server, args)
+    server.run()
+    return 0

@@ -1,0 +1,124 @@
+"""`ringsense-mcp demo`: the server in sandbox mode, driven by a real MCP client over stdio."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import sys
+import textwrap
+import time
+from typing import Any
+
+import anyio
+from mcp import Client, StdioServerParameters
+
+WIDTH = min(100, shutil.get_terminal_size((100, 24)).columns)
+
+
+def _say(title: str) -> None:
+    print(f"\n\033[1m── {title} \033[0m" + "─" * max(0, WIDTH - len(title) - 4))
+
+
+def _wrap(text: str, indent: str = "  ") -> str:
+    return textwrap.fill(text, WIDTH, initial_indent=indent, subsequent_indent=indent + "  ")
+
+
+async def _call(client: Client, tool: str, args: dict[str, Any]) -> dict[str, Any]:
+    shown = ", ".join(f"{k}={v!r}" for k, v in args.items())
+    print(f"\033[2m→ {tool}({shown})\033[0m")
+    result = await client.call_tool(tool, args)
+    if result.is_error:
+        text = result.content[0].text if result.content else "(no message)"  # type: ignore[union-attr]
+        raise RuntimeError(f"{tool} failed: {text}")
+    return result.structured_content or {}
+
+
+def _party(party: dict[str, Any] | None) -> str:
+    if not party:
+        return "?"
+    return party.get("name") or party.get("phone_number") or party.get("extension_number") or "?"
+
+
+async def _demo() -> None:
+    params = StdioServerParameters(
+        command=sys.executable,
+        args=["-m", "server", "serve", "--sandbox", "--log-level", "WARNING"],
+        env={key: os.environ[key] for key in ("PATH", "HOME", "SYSTEMROOT") if key in os.environ},
+    )
+    started = time.perf_counter()
+    async with Client(params) as client:
+        tools = await client.list_tools()
+        print(f"Connected to the ringsense MCP server over stdio in {time.perf_counter() - started:.1f} s "
+              f"(sandbox: sample data, no credentials). Tools: {', '.join(t.name for t in tools.tools)}")
+
+        _say("1. check_permission")
+        permission = await _call(client, "check_permission", {})
+        verdict = "granted" if permission["granted"] else "NOT granted"
+        print(_wrap(f"{permission['permission']} {verdict}; role {permission.get('effective_role')}, "
+                    f"scopes {', '.join(permission.get('scopes') or []) or '-'}"))
+
+        _say("2. list_recorded_calls (last 30 days)")
+        today = time.strftime("%Y-%m-%d", time.gmtime())
+        month_ago = time.strftime("%Y-%m-%d", time.gmtime(time.time() - 30 * 86400))
+        listing = await _call(client, "list_recorded_calls", {"date_from": month_ago, "date_to": today, "limit": 50})
+        calls = listing["calls"]
+        for row in calls[:12]:
+            print(f"  {row['start_time'][:16].replace('T', ' ')}  {row['duration']:>8}  {row['direction']:<8} "
+                  f"{_party(row['from_party'])[:22]:<22} → {_party(row['to_party'])[:22]:<22} "
+                  f"record {row['record_id']}")
+        if len(calls) > 12:
+            print(f"  … and {len(calls) - 12} more")
+
+        single = [row for row in calls if len(row["record_ids"]) == 1 and row["duration"]]
+        rich = max(single, key=lambda row: _seconds(row["duration"]) if _seconds(row["duration"]) <= 2400 else 0)
+        _say(f"3. get_insights_by_record — record {rich['record_id']}")
+        insights = await _call(client, "get_insights_by_record", {"record_id": rich["record_id"]})
+        call = insights["call"]
+        print(_wrap(f"{call['title']} · {call['start_time']} · {call['duration']} · owner {call.get('owner')}"))
+        print(_wrap("Speakers: " + ", ".join(
+            f"{s['name']} ({'internal' if s['internal'] else 'external'})" for s in insights["speakers"])))
+        for paragraph in (insights.get("summary") or [])[:2]:
+            print(_wrap(paragraph))
+        for label, key in (("Highlights", "highlights"), ("Next steps", "next_steps")):
+            items = insights.get(key) or []
+            if items:
+                print(f"  {label}:")
+                for item in items[:4]:
+                    print(_wrap(f"[{item.get('at')}] {item.get('speaker') or '-'}: {item['text']}", "    "))
+        stats = insights.get("transcript_stats") or {}
+        print(_wrap(f"AI score {insights.get('ai_score')}, sentiment {insights.get('sentiment')}; transcript: "
+                    f"{stats.get('utterances')} utterances, coverage {stats.get('coverage')}, "
+                    f"complete {stats.get('complete')}"))
+
+        _say("4. render_transcript — first page")
+        page = await _call(client, "render_transcript", {"record_id": rich["record_id"], "limit": 8})
+        print(textwrap.indent(page["content"], "  "))
+        print(_wrap(page["hint"]))
+
+        legs = [row for row in calls if len(row["record_ids"]) > 1]
+        if legs:
+            _say(f"5. get_insights_by_session — a call with {len(legs[0]['record_ids'])} recordings")
+            session = await _call(client, "get_insights_by_session", {"session_id": legs[0]["session_id"]})
+            for number, leg in enumerate(session["rollup"], 1):
+                print(_wrap(f"Leg {number}: {leg['start_time']} · {leg['duration']} · handled by "
+                            f"{', '.join(leg['handled_by']) or '-'} with {', '.join(leg['other_parties']) or '-'}"))
+            for step in session["combined_next_steps"][:4]:
+                print(_wrap(f"Next step [{step.get('at')}] {step.get('speaker') or '-'}: {step['text']}"))
+
+    print(f"\nDone in {time.perf_counter() - started:.1f} s. Next: add the server to Claude Desktop (see README).")
+
+
+def _seconds(duration: str | None) -> int:
+    total = 0
+    for part in (duration or "0").split(":"):
+        total = total * 60 + int(part)
+    return total
+
+
+def run_demo() -> int:
+    try:
+        anyio.run(_demo)
+    except RuntimeError as err:
+        print(f"demo failed: {err}", file=sys.stderr)
+        return 1
+    return 0

@@ -1,0 +1,79 @@
+"""`ringsense-mcp check`: a doctor for credentials — token, permission, call log, one insights call."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import anyio
+
+from server.config import Settings
+from server.ringsense import RingSenseClient
+from server.ringsense.errors import InsightsNotFoundError, RingSenseError
+from server.ringsense.models import InsightType
+from tools.errors import describe
+
+from .runtime import Runtime
+
+LOOKBACK_DAYS = 14
+OK, WARN, FAIL = "✔", "!", "✘"
+
+
+def _line(mark: str, what: str, detail: str) -> None:
+    print(f" {mark} {what}: {detail}")
+
+
+async def _check(settings: Settings) -> bool:
+    where = "the embedded sandbox" if settings.sandbox else settings.server_url
+    print(f"Checking RingSense access on {where} (auth: {'sandbox JWT' if settings.sandbox else settings.auth_mode})")
+    runtime = Runtime(settings)
+    async with runtime.open():
+        client: RingSenseClient = runtime.deps.client
+        try:
+            permission = await client.check_permission()
+        except RingSenseError as err:
+            _line(FAIL, "sign-in / permission check", describe(err))
+            return False
+        _line(OK, "sign-in", "a token was issued")
+        if permission.successful:
+            _line(OK, "permission", "ReadRingSenseInsights granted ('AI Conversation Expert – Access Insights')")
+        else:
+            _line(FAIL, "permission", "ReadRingSenseInsights NOT granted: an admin must add 'AI Conversation "
+                  "Expert – Access Insights' to the user's role.")
+
+        end = datetime.now(UTC)
+        try:
+            page = await client.list_call_log(date_from=end - timedelta(days=LOOKBACK_DAYS), date_to=end, per_page=50)
+        except RingSenseError as err:
+            _line(FAIL, "call log", describe(err))
+            return False
+        recorded = [call for call in page.records if call.recordings]
+        level = "company" if page.level == "account" else "own calls only (no FullCompanyCallLog)"
+        _line(OK if recorded else WARN, "call log",
+              f"{len(recorded)} recorded call(s) in the last {LOOKBACK_DAYS} days ({level})")
+        if not recorded:
+            _line(WARN, "insights", "no recorded call to try; record a call with a licensed user and run again")
+            return permission.successful
+
+        tried = 0
+        for call in recorded[:5]:
+            record_id = call.recordings[0].id
+            tried += 1
+            try:
+                insights = await client.get_record_insights(record_id, insight_types=[InsightType.SUMMARY])
+            except InsightsNotFoundError:
+                continue
+            except RingSenseError as err:
+                _line(FAIL, "insights", describe(err))
+                return False
+            _line(OK, "insights", f"recording {record_id}: {insights.title or 'insights returned'}")
+            return permission.successful
+        _line(WARN, "insights", f"none of the {tried} most recent recordings has insights yet (analysis takes "
+              "15–30 minutes; the owner needs an AI Conversation Expert license)")
+        return permission.successful
+
+
+def run_check(settings: Settings) -> int:
+    healthy = anyio.run(_check, settings)
+    print("Verdict: READY — the MCP server can read RingSense insights." if healthy
+          else "Verdict: NOT READY — fix the ✘ items above.")
+    return 0 if healthy else 1

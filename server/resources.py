@@ -1,0 +1,86 @@
+"""Resources (insights, transcripts, status) and argument completions for record and session ids."""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from mcp.server.mcpserver import MCPServer
+from mcp.server.mcpserver.exceptions import ResourceError, ResourceNotFoundError
+from mcp.types import Completion, CompletionArgument, CompletionContext, PromptReference, ResourceTemplateReference
+
+import tools.insights
+import tools.render
+from server.ringsense.errors import InvalidIdError, NotFoundError, RingSenseError
+from tools.errors import ToolFailure, describe
+
+from .runtime import Runtime
+
+logger = logging.getLogger(__name__)
+MAX_COMPLETIONS = 100
+
+
+@asynccontextmanager
+async def resource_errors(uri: str) -> AsyncIterator[None]:
+    try:
+        yield
+    except (InvalidIdError, NotFoundError) as err:
+        raise ResourceNotFoundError(f"{uri}: {describe(err)}") from err
+    except ToolFailure as err:
+        raise ResourceNotFoundError(f"{uri}: {err}") from err
+    except RingSenseError as err:
+        raise ResourceError(f"{uri}: {describe(err)}") from err
+
+
+def register_resources(mcp: MCPServer, runtime: Runtime) -> None:
+    @mcp.resource("ringsense://status", mime_type="application/json", title="Server status")
+    def status() -> str:
+        """Auth mode, sandbox or live, the RingCentral server URL (no secrets) and the rate-limit budget left."""
+        return json.dumps(runtime.status(), indent=2)
+
+    @mcp.resource(
+        "ringsense://{domain}/records/{record_id}", mime_type="application/json", title="Recording insights"
+    )
+    async def record_insights(domain: str, record_id: str) -> str:
+        """Every RingSense insight of one recording (full detail, transcript statistics, no transcript)."""
+        uri = f"ringsense://{domain}/records/{record_id}"
+        async with resource_errors(uri):
+            result = await tools.insights.get_insights_by_record(runtime.deps, record_id, domain=domain, detail="full")
+            return result.model_dump_json(indent=2)
+
+    @mcp.resource(
+        "ringsense://{domain}/records/{record_id}/transcript", mime_type="text/markdown", title="Recording transcript"
+    )
+    async def record_transcript(domain: str, record_id: str) -> str:
+        """The whole transcript of one recording as markdown, inside call-content markers."""
+        async with resource_errors(f"ringsense://{domain}/records/{record_id}/transcript"):
+            return await tools.render.whole_transcript(runtime.deps, record_id, domain)
+
+    @mcp.resource(
+        "ringsense://{domain}/sessions/{session_id}", mime_type="application/json", title="Session insights"
+    )
+    async def session_insights(domain: str, session_id: str) -> str:
+        """The insights of every recording (leg) of a telephony session, with a roll-up."""
+        async with resource_errors(f"ringsense://{domain}/sessions/{session_id}"):
+            result = await tools.insights.get_insights_by_session(
+                runtime.deps, session_id, domain=domain, detail="full"
+            )
+            return result.model_dump_json(indent=2)
+
+    @mcp.completion()
+    async def complete(
+        ref: PromptReference | ResourceTemplateReference,
+        argument: CompletionArgument,
+        context: CompletionContext | None,
+    ) -> Completion | None:
+        if argument.name not in ("record_id", "session_id"):
+            return None
+        try:
+            recent = await runtime.recent_ids()
+        except (RingSenseError, ToolFailure) as err:
+            logger.warning("completion of %s failed: %s", argument.name, type(err).__name__)
+            return None
+        values = [value for value in recent[argument.name] if value.startswith(argument.value)]
+        return Completion(values=values[:MAX_COMPLETIONS], total=len(values), has_more=len(values) > MAX_COMPLETIONS)
