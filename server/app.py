@@ -16,6 +16,7 @@ from .runtime import Runtime, __version__
 
 if TYPE_CHECKING:
     from server.sandbox import SandboxPlatform
+    from server.sandbox.samples import SandboxUser
 
 LogLevel = Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"]
 INSTRUCTIONS = """\
@@ -43,10 +44,18 @@ retry_after seconds.\
 
 
 def build_server(
-    settings: Settings, *, platform: SandboxPlatform | None = None, log_level: LogLevel = "INFO"
+    settings: Settings,
+    *,
+    platform: SandboxPlatform | None = None,
+    sandbox_user: SandboxUser | None = None,
+    log_level: LogLevel = "INFO",
 ) -> MCPServer:
-    """The `ringsense` MCP server; `platform` lets tests drive a sandbox they can inspect and fault."""
-    runtime = Runtime(settings, platform=platform)
+    """The `ringsense` MCP server.
+
+    In sandbox mode, `platform` and `sandbox_user` let tests and benchmarks drive a sandbox they can inspect
+    and fault, signed in as any sample user.
+    """
+    runtime = Runtime(settings, platform=platform, sandbox_user=sandbox_user)
 
     @asynccontextmanager
     async def lifespan(server: MCPServer) -> AsyncIterator[Runtime]:

@@ -26,10 +26,20 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--host", default="127.0.0.1", help="HTTP: address to bind (default 127.0.0.1)")
     serve.add_argument("--port", type=int, default=8000, help="HTTP: port (default 8000)")
     serve.add_argument("--stateless", action="store_true", help="HTTP: no sessions; any replica serves any request")
-    serve.add_argument("--allowed-host", action="append", default=[], metavar="HOST[:PORT]",
-                       help="HTTP: accept this Host header (repeatable; for deployments behind a real hostname)")
-    serve.add_argument("--allowed-origin", action="append", default=[], metavar="ORIGIN",
-                       help="HTTP: accept this Origin header (repeatable)")
+    serve.add_argument(
+        "--allowed-host",
+        action="append",
+        default=[],
+        metavar="HOST[:PORT]",
+        help="HTTP: accept this Host header (repeatable; for deployments behind a real hostname)",
+    )
+    serve.add_argument(
+        "--allowed-origin",
+        action="append",
+        default=[],
+        metavar="ORIGIN",
+        help="HTTP: accept this Origin header (repeatable)",
+    )
 
     sub.add_parser("demo", help="walk through the tools against the sandbox, as a real MCP client over stdio")
 
@@ -41,8 +51,9 @@ def _parser() -> argparse.ArgumentParser:
     sandbox.add_argument("--host", default="127.0.0.1", help="loopback addresses only")
 
     for command in sub.choices.values():
-        command.add_argument("--log-level", choices=LOG_LEVELS, default="WARNING", type=str.upper,
-                             help="log level (logs go to stderr)")
+        command.add_argument(
+            "--log-level", choices=LOG_LEVELS, default="WARNING", type=str.upper, help="log level (logs go to stderr)"
+        )
     return parser
 
 

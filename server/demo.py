@@ -48,14 +48,20 @@ async def _demo() -> None:
     started = time.perf_counter()
     async with Client(params) as client:
         tools = await client.list_tools()
-        print(f"Connected to the ringsense MCP server over stdio in {time.perf_counter() - started:.1f} s "
-              f"(sandbox: sample data, no credentials). Tools: {', '.join(t.name for t in tools.tools)}")
+        print(
+            f"Connected to the ringsense MCP server over stdio in {time.perf_counter() - started:.1f} s "
+            f"(sandbox: sample data, no credentials). Tools: {', '.join(t.name for t in tools.tools)}"
+        )
 
         _say("1. check_permission")
         permission = await _call(client, "check_permission", {})
         verdict = "granted" if permission["granted"] else "NOT granted"
-        print(_wrap(f"{permission['permission']} {verdict}; role {permission.get('effective_role')}, "
-                    f"scopes {', '.join(permission.get('scopes') or []) or '-'}"))
+        print(
+            _wrap(
+                f"{permission['permission']} {verdict}; role {permission.get('effective_role')}, "
+                f"scopes {', '.join(permission.get('scopes') or []) or '-'}"
+            )
+        )
 
         _say("2. list_recorded_calls (last 30 days)")
         today = time.strftime("%Y-%m-%d", time.gmtime())
@@ -63,9 +69,11 @@ async def _demo() -> None:
         listing = await _call(client, "list_recorded_calls", {"date_from": month_ago, "date_to": today, "limit": 50})
         calls = listing["calls"]
         for row in calls[:12]:
-            print(f"  {row['start_time'][:16].replace('T', ' ')}  {row['duration']:>8}  {row['direction']:<8} "
-                  f"{_party(row['from_party'])[:22]:<22} → {_party(row['to_party'])[:22]:<22} "
-                  f"record {row['record_id']}")
+            print(
+                f"  {row['start_time'][:16].replace('T', ' ')}  {row['duration']:>8}  {row['direction']:<8} "
+                f"{_party(row['from_party'])[:22]:<22} → {_party(row['to_party'])[:22]:<22} "
+                f"record {row['record_id']}"
+            )
         if len(calls) > 12:
             print(f"  … and {len(calls) - 12} more")
 
@@ -75,8 +83,14 @@ async def _demo() -> None:
         insights = await _call(client, "get_insights_by_record", {"record_id": rich["record_id"]})
         call = insights["call"]
         print(_wrap(f"{call['title']} · {call['start_time']} · {call['duration']} · owner {call.get('owner')}"))
-        print(_wrap("Speakers: " + ", ".join(
-            f"{s['name']} ({'internal' if s['internal'] else 'external'})" for s in insights["speakers"])))
+        print(
+            _wrap(
+                "Speakers: "
+                + ", ".join(
+                    f"{s['name']} ({'internal' if s['internal'] else 'external'})" for s in insights["speakers"]
+                )
+            )
+        )
         for paragraph in (insights.get("summary") or [])[:2]:
             print(_wrap(paragraph))
         for label, key in (("Highlights", "highlights"), ("Next steps", "next_steps")):
@@ -86,9 +100,13 @@ async def _demo() -> None:
                 for item in items[:4]:
                     print(_wrap(f"[{item.get('at')}] {item.get('speaker') or '-'}: {item['text']}", "    "))
         stats = insights.get("transcript_stats") or {}
-        print(_wrap(f"AI score {insights.get('ai_score')}, sentiment {insights.get('sentiment')}; transcript: "
-                    f"{stats.get('utterances')} utterances, coverage {stats.get('coverage')}, "
-                    f"complete {stats.get('complete')}"))
+        print(
+            _wrap(
+                f"AI score {insights.get('ai_score')}, sentiment {insights.get('sentiment')}; transcript: "
+                f"{stats.get('utterances')} utterances, coverage {stats.get('coverage')}, "
+                f"complete {stats.get('complete')}"
+            )
+        )
 
         _say("4. render_transcript — first page")
         page = await _call(client, "render_transcript", {"record_id": rich["record_id"], "limit": 8})
@@ -100,8 +118,12 @@ async def _demo() -> None:
             _say(f"5. get_insights_by_session — a call with {len(legs[0]['record_ids'])} recordings")
             session = await _call(client, "get_insights_by_session", {"session_id": legs[0]["session_id"]})
             for number, leg in enumerate(session["rollup"], 1):
-                print(_wrap(f"Leg {number}: {leg['start_time']} · {leg['duration']} · handled by "
-                            f"{', '.join(leg['handled_by']) or '-'} with {', '.join(leg['other_parties']) or '-'}"))
+                print(
+                    _wrap(
+                        f"Leg {number}: {leg['start_time']} · {leg['duration']} · handled by "
+                        f"{', '.join(leg['handled_by']) or '-'} with {', '.join(leg['other_parties']) or '-'}"
+                    )
+                )
             for step in session["combined_next_steps"][:4]:
                 print(_wrap(f"Next step [{step.get('at')}] {step.get('speaker') or '-'}: {step['text']}"))
 

@@ -37,8 +37,12 @@ async def _check(settings: Settings) -> bool:
         if permission.successful:
             _line(OK, "permission", "ReadRingSenseInsights granted ('AI Conversation Expert – Access Insights')")
         else:
-            _line(FAIL, "permission", "ReadRingSenseInsights NOT granted: an admin must add 'AI Conversation "
-                  "Expert – Access Insights' to the user's role.")
+            _line(
+                FAIL,
+                "permission",
+                "ReadRingSenseInsights NOT granted: an admin must add 'AI Conversation "
+                "Expert – Access Insights' to the user's role.",
+            )
 
         end = datetime.now(UTC)
         try:
@@ -48,8 +52,11 @@ async def _check(settings: Settings) -> bool:
             return False
         recorded = [call for call in page.records if call.recordings]
         level = "company" if page.level == "account" else "own calls only (no FullCompanyCallLog)"
-        _line(OK if recorded else WARN, "call log",
-              f"{len(recorded)} recorded call(s) in the last {LOOKBACK_DAYS} days ({level})")
+        _line(
+            OK if recorded else WARN,
+            "call log",
+            f"{len(recorded)} recorded call(s) in the last {LOOKBACK_DAYS} days ({level})",
+        )
         if not recorded:
             _line(WARN, "insights", "no recorded call to try; record a call with a licensed user and run again")
             return permission.successful
@@ -67,13 +74,20 @@ async def _check(settings: Settings) -> bool:
                 return False
             _line(OK, "insights", f"recording {record_id}: {insights.title or 'insights returned'}")
             return permission.successful
-        _line(WARN, "insights", f"none of the {tried} most recent recordings has insights yet (analysis takes "
-              "15–30 minutes; the owner needs an AI Conversation Expert license)")
+        _line(
+            WARN,
+            "insights",
+            f"none of the {tried} most recent recordings has insights yet (analysis takes "
+            "15–30 minutes; the owner needs an AI Conversation Expert license)",
+        )
         return permission.successful
 
 
 def run_check(settings: Settings) -> int:
     healthy = anyio.run(_check, settings)
-    print("Verdict: READY — the MCP server can read RingSense insights." if healthy
-          else "Verdict: NOT READY — fix the ✘ items above.")
+    print(
+        "Verdict: READY — the MCP server can read RingSense insights."
+        if healthy
+        else "Verdict: NOT READY — fix the ✘ items above."
+    )
     return 0 if healthy else 1

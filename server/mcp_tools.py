@@ -120,7 +120,9 @@ def register_tools(mcp: MCPServer, runtime: Runtime) -> None:
         ] = None,
         date_to: Annotated[
             str | None,
-            Field(max_length=40, description="End: YYYY-MM-DD (includes that whole day) or ISO datetime. Default: now."),
+            Field(
+                max_length=40, description="End: YYYY-MM-DD (includes that whole day) or ISO datetime. Default: now."
+            ),
         ] = None,
         direction: Annotated[
             Literal["Inbound", "Outbound"] | None, Field(description="Only inbound or only outbound calls.")

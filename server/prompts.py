@@ -34,8 +34,7 @@ def register_prompts(mcp: MCPServer) -> None:
             "the relevant timestamp.\n"
             "3. Write: who was on the call (names as given; 'Unknown caller N' stays unknown), the purpose, the key "
             "points with m:ss timestamps, decisions, and a table of commitments (who, what, by when).\n"
-            "If transcript_stats says the transcript is incomplete, say what part of the call is missing. "
-            + _UNTRUSTED
+            "If transcript_stats says the transcript is incomplete, say what part of the call is missing. " + _UNTRUSTED
         )
 
     @mcp.prompt(title="Follow-up email")
@@ -75,6 +74,5 @@ def register_prompts(mcp: MCPServer) -> None:
             "2. For each call, get_insights_by_record(record_id=..., sections=['next_steps']) (or "
             "get_insights_by_session for calls with several record_ids).\n"
             "3. Group the next steps by owner, each with the call (date, other party), the m:ss timestamp and any "
-            "due date that was said. Skip calls whose insights are not ready and list them at the end. "
-            + _UNTRUSTED
+            "due date that was said. Skip calls whose insights are not ready and list them at the end. " + _UNTRUSTED
         )

@@ -40,9 +40,7 @@ def register_resources(mcp: MCPServer, runtime: Runtime) -> None:
         """Auth mode, sandbox or live, the RingCentral server URL (no secrets) and the rate-limit budget left."""
         return json.dumps(runtime.status(), indent=2)
 
-    @mcp.resource(
-        "ringsense://{domain}/records/{record_id}", mime_type="application/json", title="Recording insights"
-    )
+    @mcp.resource("ringsense://{domain}/records/{record_id}", mime_type="application/json", title="Recording insights")
     async def record_insights(domain: str, record_id: str) -> str:
         """Every RingSense insight of one recording (full detail, transcript statistics, no transcript)."""
         uri = f"ringsense://{domain}/records/{record_id}"
@@ -58,9 +56,7 @@ def register_resources(mcp: MCPServer, runtime: Runtime) -> None:
         async with resource_errors(f"ringsense://{domain}/records/{record_id}/transcript"):
             return await tools.render.whole_transcript(runtime.deps, record_id, domain)
 
-    @mcp.resource(
-        "ringsense://{domain}/sessions/{session_id}", mime_type="application/json", title="Session insights"
-    )
+    @mcp.resource("ringsense://{domain}/sessions/{session_id}", mime_type="application/json", title="Session insights")
     async def session_insights(domain: str, session_id: str) -> str:
         """The insights of every recording (leg) of a telephony session, with a roll-up."""
         async with resource_errors(f"ringsense://{domain}/sessions/{session_id}"):

@@ -17,6 +17,7 @@ from tools.errors import ToolFailure
 
 if TYPE_CHECKING:
     from server.sandbox import SandboxPlatform
+    from server.sandbox.samples import SandboxUser
 
 __version__ = "0.1.0"
 SANDBOX_URL = "https://platform.sandbox.ringsense.invalid"
@@ -27,9 +28,12 @@ RECENT_DAYS = 30
 class Runtime:
     """Owns the client for the server's lifetime; handlers reach it through `deps`."""
 
-    def __init__(self, settings: Settings, *, platform: SandboxPlatform | None = None) -> None:
+    def __init__(
+        self, settings: Settings, *, platform: SandboxPlatform | None = None, sandbox_user: SandboxUser | None = None
+    ) -> None:
         self.settings = settings
         self.platform = platform
+        self.sandbox_user = sandbox_user
         self._deps: Deps | None = None
         self._recent: tuple[float, dict[str, list[str]]] | None = None
 
@@ -55,9 +59,8 @@ class Runtime:
             self.platform = SandboxPlatform()
         transport = httpx.ASGITransport(app=create_sandbox_app(self.platform))
         http = httpx.AsyncClient(transport=transport, base_url=SANDBOX_URL)
-        credentials = JWTCredentials(
-            client_id=SANDBOX_CLIENT_ID, client_secret=SANDBOX_CLIENT_SECRET, jwt=self.platform.dataset.users[0].jwt
-        )
+        user = self.sandbox_user or self.platform.dataset.users[0]
+        credentials = JWTCredentials(client_id=SANDBOX_CLIENT_ID, client_secret=SANDBOX_CLIENT_SECRET, jwt=user.jwt)
         return RingSenseClient(server_url=SANDBOX_URL, credentials=credentials, http_client=http)
 
     @asynccontextmanager

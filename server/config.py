@@ -1,0 +1,164 @@
+"""Settings from the environment — the one place that reads it.
+
+Accepted names (each row: current name first, then older or SDK aliases):
+
+| setting        | variables                                                                    |
+|----------------|------------------------------------------------------------------------------|
+| server URL     | RC_SERVER_URL, RINGCENTRAL_SERVER_URL (default https://platform.ringcentral.com) |
+| client id      | RC_APP_CLIENT_ID, RC_CLIENT_ID, RINGCENTRAL_CLIENT_ID                        |
+| client secret  | RC_APP_CLIENT_SECRET, RC_CLIENT_SECRET, RINGCENTRAL_CLIENT_SECRET            |
+| user JWT       | RC_USER_JWT, RC_JWT, RINGCENTRAL_JWT_TOKEN                                   |
+| access token   | RC_ACCESS_TOKEN (pre-issued; cannot be refreshed)                            |
+
+Two aliases set to different values are contradictory and refused. Secrets are held as `SecretStr`, so
+`repr`, `str` and logging of `Settings` never show them, and error messages name variables, never values.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+from urllib.parse import urlsplit
+
+from pydantic import SecretStr
+
+from server.ringsense.auth import AccessTokenCredentials, JWTCredentials
+from server.ringsense.errors import ConfigurationError
+
+__all__ = ["DEFAULT_SERVER_URL", "ENV_NAMES", "Settings", "load_settings"]
+
+DEFAULT_SERVER_URL = "https://platform.ringcentral.com"
+
+ENV_NAMES: Mapping[str, tuple[str, ...]] = {
+    "server_url": ("RC_SERVER_URL", "RINGCENTRAL_SERVER_URL"),
+    "client_id": ("RC_APP_CLIENT_ID", "RC_CLIENT_ID", "RINGCENTRAL_CLIENT_ID"),
+    "client_secret": ("RC_APP_CLIENT_SECRET", "RC_CLIENT_SECRET", "RINGCENTRAL_CLIENT_SECRET"),
+    "jwt": ("RC_USER_JWT", "RC_JWT", "RINGCENTRAL_JWT_TOKEN"),
+    "access_token": ("RC_ACCESS_TOKEN",),
+}
+_SECRET_SETTINGS = {"client_secret", "jwt", "access_token"}
+
+_HOW_TO_GET_CREDENTIALS = (
+    "To get them: in the RingCentral developer console (https://developers.ringcentral.com/console) create an "
+    "app that uses the 'JWT auth flow' with the scopes RingSense, ReadCallLog and ReadAccounts, and copy its "
+    "client id and client secret; then, under Credentials, create a JWT credential for the user whose access "
+    "the server should have. The user needs the 'AI Conversation Expert – Access Insights' permission. "
+    "Alternatively set RC_ACCESS_TOKEN to a pre-issued access token (it cannot be refreshed), or run with "
+    "--sandbox to try the server without credentials."
+)
+
+
+@dataclass(frozen=True)
+class Settings:
+    """What the server needs to reach RingCentral. `credentials` is None only in sandbox mode."""
+
+    server_url: str
+    client_id: str | None
+    client_secret: SecretStr | None
+    jwt: SecretStr | None
+    access_token: SecretStr | None
+    sandbox: bool = False
+
+    @property
+    def credentials(self) -> JWTCredentials | AccessTokenCredentials | None:
+        """The credentials to log in with: the JWT flow when configured, else the pre-issued token."""
+        if self.client_id and self.client_secret and self.jwt:
+            return JWTCredentials(self.client_id, self.client_secret, self.jwt)
+        if self.access_token:
+            return AccessTokenCredentials(self.access_token)
+        return None
+
+    @property
+    def auth_mode(self) -> str:
+        """'jwt', 'access_token' or 'none' (sandbox) — for status output."""
+        credentials = self.credentials
+        if isinstance(credentials, JWTCredentials):
+            return "jwt"
+        return "access_token" if credentials is not None else "none"
+
+
+def _read(environ: Mapping[str, str], setting: str) -> tuple[str | None, str | None]:
+    """(value, variable name) of a setting; raises ConfigurationError for contradictory aliases."""
+    found: list[tuple[str, str]] = []
+    for name in ENV_NAMES[setting]:
+        value = environ.get(name)
+        if value is not None and value.strip():
+            found.append((name, value.strip()))
+    for name, value in found[1:]:
+        if value != found[0][1]:
+            raise ConfigurationError(
+                f"{found[0][0]} and {name} are both set, to different values. They mean the same thing "
+                f"({setting.replace('_', ' ')}); unset one of them."
+            )
+    return (found[0][1], found[0][0]) if found else (None, None)
+
+
+def _validate_server_url(url: str, variable: str | None) -> str:
+    where = variable or "the server URL"
+    try:
+        parts = urlsplit(url)
+        host = parts.hostname
+        parts.port  # noqa: B018 - raises ValueError for a malformed port
+    except ValueError:
+        raise ConfigurationError(f"{where} is not a valid URL.") from None
+    if parts.scheme not in {"https", "http"} or not host:
+        raise ConfigurationError(
+            f"{where} must be an https:// URL such as {DEFAULT_SERVER_URL} (got {parts.scheme or 'no'} scheme)."
+        )
+    if parts.scheme == "http" and not _is_loopback(host):
+        raise ConfigurationError(
+            f"{where} uses plain http to a non-local host; credentials would travel unencrypted. Use https."
+        )
+    if parts.username is not None or parts.password is not None:
+        raise ConfigurationError(f"{where} must not contain a user name or password.")
+    if parts.query or parts.fragment:
+        raise ConfigurationError(f"{where} must not contain a query (?…) or fragment (#…).")
+    return url.rstrip("/")
+
+
+def _is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def load_settings(environ: Mapping[str, str] = os.environ, *, sandbox: bool = False) -> Settings:
+    """Read the settings from `environ`; raise one ConfigurationError saying everything that is wrong.
+
+    With `sandbox=True` no credentials are needed (the embedded fake platform is used).
+    """
+    values: dict[str, str | None] = {}
+    variables: dict[str, str | None] = {}
+    for setting in ENV_NAMES:
+        values[setting], variables[setting] = _read(environ, setting)
+
+    server_url = _validate_server_url(values["server_url"] or DEFAULT_SERVER_URL, variables["server_url"])
+    secrets = {name: SecretStr(values[name]) if values[name] else None for name in _SECRET_SETTINGS}
+    settings = Settings(
+        server_url=server_url,
+        client_id=values["client_id"],
+        client_secret=secrets["client_secret"],
+        jwt=secrets["jwt"],
+        access_token=secrets["access_token"],
+        sandbox=sandbox,
+    )
+    if sandbox or settings.credentials is not None:
+        return settings
+
+    missing = [setting for setting in ("client_id", "client_secret", "jwt") if not values[setting]]
+    lines = ["RingCentral credentials are missing. Set:"]
+    lines += [f"  - {' or '.join(ENV_NAMES[setting])} ({_DESCRIPTIONS[setting]})" for setting in missing]
+    lines.append(_HOW_TO_GET_CREDENTIALS)
+    raise ConfigurationError("\n".join(lines))
+
+
+_DESCRIPTIONS = {
+    "client_id": "the app's client id",
+    "client_secret": "the app's client secret",
+    "jwt": "the user's JWT credential",
+}

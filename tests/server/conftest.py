@@ -1,0 +1,47 @@
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+
+import pytest
+from mcp import Client
+from mcp.types import CallToolResult
+
+from server.app import build_server
+from server.config import load_settings
+from server.sandbox import SandboxPlatform
+from server.sandbox.samples import SampleCall, SandboxUser
+
+
+@pytest.fixture
+def platform() -> SandboxPlatform:
+    return SandboxPlatform()
+
+
+def find_call(platform: SandboxPlatform, key: str) -> SampleCall:
+    for call in platform.dataset.calls:
+        if call.key == key:
+            return call
+    raise LookupError(f"no sample call {key!r}: {[c.key for c in platform.dataset.calls]}")
+
+
+def user_without(platform: SandboxPlatform, flag: str) -> SandboxUser:
+    return next(user for user in platform.dataset.users if not getattr(user, flag))
+
+
+@pytest.fixture
+def connect(platform: SandboxPlatform) -> Callable[..., object]:
+    """`async with connect() as client`: an in-memory MCP client of a sandbox-backed server."""
+
+    @asynccontextmanager
+    async def _connect(*, user: SandboxUser | None = None, mode: str = "auto") -> AsyncIterator[Client]:
+        server = build_server(load_settings({}, sandbox=True), platform=platform, sandbox_user=user)
+        async with Client(server, mode=mode) as client:  # type: ignore[arg-type]
+            yield client
+
+    return _connect
+
+
+def error_text(result: CallToolResult) -> str:
+    assert result.is_error, f"expected a tool error, got {result.structured_content}"
+    return " ".join(getattr(block, "text", "") for block in result.content)
