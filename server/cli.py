@@ -66,18 +66,18 @@ def parse_args(argv: Sequence[str]) -> argparse.Namespace:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(sys.argv[1:] if argv is None else argv)
-    from .config import load_settings  # noqa: PLC0415 — after parsing, so --help stays instant
-    from .logs import configure_logging  # noqa: PLC0415
-    from .ringsense.errors import ConfigurationError  # noqa: PLC0415
+    from .config import load_settings
+    from .logs import configure_logging
+    from .ringsense.errors import ConfigurationError
 
     if args.command == "demo":
         configure_logging(args.log_level)
-        from .demo import run_demo  # noqa: PLC0415
+        from .demo import run_demo
 
         return run_demo()
     if args.command == "sandbox":
         configure_logging(args.log_level if args.log_level != "WARNING" else "INFO")
-        from .sandbox import run_sandbox  # noqa: PLC0415
+        from .sandbox import run_sandbox
 
         try:
             run_sandbox(port=args.port, host=args.host)
@@ -95,15 +95,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     configure_logging(args.log_level, secrets)
 
     if args.command == "check":
-        from .doctor import run_check  # noqa: PLC0415
+        from .doctor import run_check
 
         return run_check(settings)
 
-    from .app import build_server  # noqa: PLC0415
+    from .app import build_server
 
     server = build_server(settings, log_level=args.log_level)
     if args.transport == "http":
-        from .http import serve_http  # noqa: PLC0415
+        from .http import serve_http
 
         return serve_http(server, args)
     server.run()

@@ -48,7 +48,7 @@ class Runtime:
             return RingSenseClient(server_url=self.settings.server_url, credentials=self.settings.credentials)
         # Lazy import: the sandbox (and its sample data) is only needed in sandbox mode, and stdio start-up is
         # measured in milliseconds that Claude Desktop users wait for.
-        from server.sandbox import (  # noqa: PLC0415
+        from server.sandbox import (
             SANDBOX_CLIENT_ID,
             SANDBOX_CLIENT_SECRET,
             SandboxPlatform,
