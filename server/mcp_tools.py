@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import inspect
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal, TypeVar
 
 from mcp.server.mcpserver import MCPServer
 from mcp.server.mcpserver.exceptions import ToolError
@@ -32,6 +33,7 @@ from tools.models import (
 from .runtime import Runtime
 
 logger = logging.getLogger(__name__)
+F = TypeVar("F", bound=Callable[..., Any])
 
 READ_ONLY = ToolAnnotations(read_only_hint=True, destructive_hint=False, idempotent_hint=True, open_world_hint=True)
 
@@ -91,8 +93,17 @@ async def tool_errors(tool: str) -> AsyncIterator[None]:
         ) from err
 
 
+def _read_only_tool(mcp: MCPServer, title: str) -> Callable[[F], F]:
+    """Register a read-only tool whose description is its docstring, dedented (Python 3.11 keeps indentation)."""
+
+    def register(fn: F) -> F:
+        return mcp.tool(title=title, annotations=READ_ONLY, description=inspect.cleandoc(fn.__doc__ or ""))(fn)
+
+    return register
+
+
 def register_tools(mcp: MCPServer, runtime: Runtime) -> None:
-    @mcp.tool(title="Check RingSense permission", annotations=READ_ONLY)
+    @_read_only_tool(mcp, "Check RingSense permission")
     async def check_permission(
         extension_id: Annotated[
             str | None,
@@ -109,7 +120,7 @@ def register_tools(mcp: MCPServer, runtime: Runtime) -> None:
         async with tool_errors("check_permission"):
             return await tools.permission.check_permission(runtime.deps, extension_id)
 
-    @mcp.tool(title="List recorded calls", annotations=READ_ONLY)
+    @_read_only_tool(mcp, "List recorded calls")
     async def list_recorded_calls(
         date_from: Annotated[
             str | None,
@@ -149,7 +160,7 @@ def register_tools(mcp: MCPServer, runtime: Runtime) -> None:
                 cursor=cursor,
             )
 
-    @mcp.tool(title="Get call insights (one recording)", annotations=READ_ONLY)
+    @_read_only_tool(mcp, "Get call insights (one recording)")
     async def get_insights_by_record(
         record_id: RecordId,
         domain: Domain = "pbx",
@@ -170,7 +181,7 @@ def register_tools(mcp: MCPServer, runtime: Runtime) -> None:
                 detail=detail,
             )
 
-    @mcp.tool(title="Get call insights (whole session)", annotations=READ_ONLY)
+    @_read_only_tool(mcp, "Get call insights (whole session)")
     async def get_insights_by_session(
         session_id: SessionId,
         domain: Domain = "pbx",
@@ -189,7 +200,7 @@ def register_tools(mcp: MCPServer, runtime: Runtime) -> None:
                 detail=detail,
             )
 
-    @mcp.tool(title="Render a call transcript", annotations=READ_ONLY)
+    @_read_only_tool(mcp, "Render a call transcript")
     async def render_transcript(
         record_id: Annotated[str | None, Field(min_length=1, max_length=128, description="One recording.")] = None,
         session_id: Annotated[

@@ -28,11 +28,14 @@ async def test_sandbox_server_over_stdio_serves_tools_and_resources(mode):
             tools = await client.list_tools()
             listing = await client.call_tool("list_recorded_calls", {"limit": 3})
             status = json.loads((await client.read_resource("ringsense://status")).contents[0].text)
-            record_id = listing.structured_content["calls"][0]["record_id"]
-            insights = await client.call_tool("get_insights_by_record", {"record_id": record_id})
+            newest, ready = (row["record_id"] for row in listing.structured_content["calls"][:2])
+            pending = await client.call_tool("get_insights_by_record", {"record_id": newest})
+            insights = await client.call_tool("get_insights_by_record", {"record_id": ready})
     assert len(tools.tools) == 5
     assert status["mode"] == "sandbox"
-    assert not insights.is_error and insights.structured_content["call"]["record_id"] == record_id
+    # The sandbox's newest call was recorded minutes ago: its insights are not ready yet.
+    assert pending.is_error and "15–30 minutes" in pending.content[0].text
+    assert not insights.is_error and insights.structured_content["call"]["record_id"] == ready
 
 
 async def test_missing_credentials_fail_at_start_with_one_clear_message():

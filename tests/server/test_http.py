@@ -1,0 +1,280 @@
+"""Streamable HTTP end to end: uvicorn on an ephemeral loopback port, the SDK client over a real socket."""
+
+from __future__ import annotations
+
+import logging
+import socket
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+import anyio
+import httpx
+import httpx2
+import pytest
+import uvicorn
+from mcp import Client
+from mcp.client.streamable_http import streamable_http_client
+from mcp.types import CallToolResult
+
+from server.app import build_server
+from server.cli import main
+from server.config import HTTP_TOKEN_ENV, load_settings
+from server.http import HEALTH_PATH, MCP_PATH, HTTPOptions, create_http_app, uvicorn_config
+from server.runtime import __version__
+from server.sandbox import Fault, FaultInjector, SandboxPlatform
+
+TOKEN = "test-token-0123456789abcdef"
+START_TIMEOUT = 10
+CALL_TIMEOUT = 20
+STOP_TIMEOUT = 15
+INITIALIZE = {
+    "jsonrpc": "2.0",
+    "id": 1,
+    "method": "initialize",
+    "params": {"protocolVersion": "2025-11-25", "capabilities": {}, "clientInfo": {"name": "t", "version": "0"}},
+}
+MCP_HEADERS = {"Accept": "application/json, text/event-stream", "Content-Type": "application/json"}
+
+
+class RunningServer:
+    def __init__(self, url: str, uvicorn_server: uvicorn.Server) -> None:
+        self.url = url
+        self.mcp_url = url + MCP_PATH
+        self.uvicorn = uvicorn_server
+
+
+@asynccontextmanager
+async def serve(
+    platform: SandboxPlatform, *, token: str | None = TOKEN, **options: object
+) -> AsyncIterator[RunningServer]:
+    """The real HTTP app under uvicorn on 127.0.0.1:<ephemeral>; on exit, a graceful shutdown like SIGTERM's."""
+    server = build_server(load_settings({}, sandbox=True), platform=platform)
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.bind(("127.0.0.1", 0))
+    port = sock.getsockname()[1]
+    http_options = HTTPOptions(host="127.0.0.1", port=port, **options)  # type: ignore[arg-type]
+    app = create_http_app(server, http_options, token=token, mode="sandbox")
+    uvicorn_server = uvicorn.Server(uvicorn_config(app, http_options))
+    # The deadline is set only once shutdown starts: the server runs as long as the test body needs it.
+    with sock, anyio.fail_after(None) as stop_deadline:
+        async with anyio.create_task_group() as tg:
+            tg.start_soon(uvicorn_server.serve, [sock])
+            with anyio.fail_after(START_TIMEOUT):
+                while not uvicorn_server.started:  # noqa: ASYNC110 - uvicorn offers no event to wait on
+                    await anyio.sleep(0.01)
+            try:
+                yield RunningServer(f"http://127.0.0.1:{port}", uvicorn_server)
+            finally:
+                uvicorn_server.should_exit = True
+                stop_deadline.deadline = anyio.current_time() + STOP_TIMEOUT
+
+
+@asynccontextmanager
+async def mcp_client(url: str, *, token: str | None, mode: str) -> AsyncIterator[Client]:
+    headers = {"Authorization": f"Bearer {token}"} if token else {}
+    async with httpx2.AsyncClient(headers=headers, timeout=CALL_TIMEOUT) as http:
+        async with Client(streamable_http_client(url, http_client=http), mode=mode) as client:  # type: ignore[arg-type]
+            yield client
+
+
+def raw_client(url: str, **kwargs: object) -> httpx.AsyncClient:
+    return httpx.AsyncClient(base_url=url, timeout=CALL_TIMEOUT, **kwargs)  # type: ignore[arg-type]
+
+
+@pytest.mark.anyio
+@pytest.mark.parametrize("stateless", [False, True], ids=["stateful", "stateless"])
+@pytest.mark.parametrize("mode", ["auto", "legacy"])
+async def test_tool_call_works_with_the_right_token(platform: SandboxPlatform, stateless: bool, mode: str) -> None:
+    async with serve(platform, stateless=stateless) as running:
+        with anyio.fail_after(CALL_TIMEOUT):
+            async with mcp_client(running.mcp_url, token=TOKEN, mode=mode) as client:
+                tools = await client.list_tools()
+                result = await client.call_tool("check_permission", {})
+    assert "list_recorded_calls" in {tool.name for tool in tools.tools}
+    assert not result.is_error
+    assert result.structured_content is not None
+    assert result.structured_content["granted"] is True
+
+
+@pytest.mark.anyio
+@pytest.mark.parametrize(
+    ("authorization", "error"),
+    [
+        (None, None),
+        ("Bearer wrong-token-0123456789abcdef", "invalid_token"),
+        (f"Bearer {TOKEN}x", "invalid_token"),
+        (f"Basic {TOKEN}", None),
+        ("Bearer", None),
+    ],
+    ids=["missing", "wrong", "longer", "other-scheme", "empty"],
+)
+async def test_missing_or_wrong_token_is_401_with_a_bearer_challenge(
+    platform: SandboxPlatform, authorization: str | None, error: str | None
+) -> None:
+    headers = dict(MCP_HEADERS)
+    if authorization is not None:
+        headers["Authorization"] = authorization
+    async with serve(platform) as running, raw_client(running.url) as http:
+        with anyio.fail_after(CALL_TIMEOUT):
+            response = await http.post(MCP_PATH, json=INITIALIZE, headers=headers)
+    assert response.status_code == 401
+    challenge = response.headers["WWW-Authenticate"]
+    assert challenge.startswith('Bearer realm="ringsense-mcp"')
+    assert (f'error="{error}"' in challenge) if error else ("error=" not in challenge)
+    assert TOKEN not in response.text
+
+
+@pytest.mark.anyio
+async def test_bearer_scheme_is_case_insensitive(platform: SandboxPlatform) -> None:
+    async with serve(platform) as running, raw_client(running.url) as http:
+        with anyio.fail_after(CALL_TIMEOUT):
+            response = await http.post(
+                MCP_PATH, json=INITIALIZE, headers={**MCP_HEADERS, "Authorization": f"bearer {TOKEN}"}
+            )
+    assert response.status_code == 200
+
+
+@pytest.mark.anyio
+@pytest.mark.parametrize(
+    ("header", "value", "status"),
+    [("Host", "evil.example", 421), ("Host", "evil.example:8000", 421), ("Origin", "https://evil.example", 403)],
+)
+async def test_dns_rebinding_is_refused(platform: SandboxPlatform, header: str, value: str, status: int) -> None:
+    """Even with the right token: a foreign Host gets 421, a foreign Origin 403."""
+    headers = {**MCP_HEADERS, "Authorization": f"Bearer {TOKEN}", header: value}
+    async with serve(platform) as running, raw_client(running.url) as http:
+        with anyio.fail_after(CALL_TIMEOUT):
+            response = await http.post(MCP_PATH, json=INITIALIZE, headers=headers)
+    assert response.status_code == status
+
+
+@pytest.mark.anyio
+async def test_allowed_host_and_origin_admit_a_deployment_behind_a_real_hostname(platform: SandboxPlatform) -> None:
+    headers = {
+        **MCP_HEADERS,
+        "Authorization": f"Bearer {TOKEN}",
+        "Host": "mcp.example.com",
+        "Origin": "https://app.example.com",
+    }
+    async with (
+        serve(platform, allowed_hosts=("mcp.example.com",), allowed_origins=("https://app.example.com",)) as running,
+        raw_client(running.url) as http,
+    ):
+        with anyio.fail_after(CALL_TIMEOUT):
+            response = await http.post(MCP_PATH, json=INITIALIZE, headers=headers)
+            other = await http.post(MCP_PATH, json=INITIALIZE, headers={**headers, "Host": "other.example.com"})
+    assert response.status_code == 200
+    assert other.status_code == 421
+
+
+@pytest.mark.anyio
+async def test_healthz_needs_no_token_and_reveals_nothing_secret(platform: SandboxPlatform) -> None:
+    async with serve(platform) as running, raw_client(running.url) as http:
+        with anyio.fail_after(CALL_TIMEOUT):
+            response = await http.get(HEALTH_PATH)
+            post = await http.post(HEALTH_PATH)
+    assert response.status_code == 200
+    assert response.json() == {"status": "ok", "version": __version__, "mode": "sandbox"}
+    assert post.status_code == 405
+
+
+@pytest.mark.anyio
+async def test_loopback_without_a_token_serves_without_auth(platform: SandboxPlatform) -> None:
+    async with serve(platform, token=None) as running:
+        with anyio.fail_after(CALL_TIMEOUT):
+            async with mcp_client(running.mcp_url, token=None, mode="auto") as client:
+                result = await client.call_tool("check_permission", {})
+    assert not result.is_error
+
+
+@pytest.mark.parametrize(
+    ("environ", "host", "message"),
+    [
+        ({}, "0.0.0.0", "without authentication"),  # noqa: S104 - the refusal under test
+        ({}, "192.0.2.10", "without authentication"),
+        ({HTTP_TOKEN_ENV: "short"}, "127.0.0.1", "guessable"),
+        ({HTTP_TOKEN_ENV: TOKEN, "--allowed-host": "bad host/x"}, "0.0.0.0", "--allowed-host"),  # noqa: S104
+    ],
+    ids=["any-address", "lan-address", "short-token", "bad-allowed-host"],
+)
+def test_unsafe_or_malformed_http_configuration_is_refused_at_start(
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    environ: dict[str, str],
+    host: str,
+    message: str,
+) -> None:
+    """Exit code 2 before anything binds."""
+    monkeypatch.delenv(HTTP_TOKEN_ENV, raising=False)
+    extra = ["--allowed-host", environ.pop("--allowed-host")] if "--allowed-host" in environ else []
+    for name, value in environ.items():
+        monkeypatch.setenv(name, value)
+    code = main(["serve", "--transport", "http", "--sandbox", "--host", host, "--port", "9", *extra])
+    err = capsys.readouterr().err
+    assert code == 2
+    assert message in err
+    assert TOKEN not in err
+
+
+@pytest.mark.anyio
+async def test_lifespan_opens_the_client_and_shutdown_revokes_its_token(platform: SandboxPlatform) -> None:
+    async with serve(platform) as running:
+        with anyio.fail_after(CALL_TIMEOUT):
+            async with mcp_client(running.mcp_url, token=TOKEN, mode="legacy") as client:
+                status = await client.read_resource("ringsense://status")
+                result = await client.call_tool("check_permission", {})
+        assert '"connected": true' in status.contents[0].text  # type: ignore[union-attr]
+        assert not result.is_error
+        assert platform.token_requests(), "the lifespan's client should have signed in"
+        assert not platform.requests_to("/restapi/oauth/revoke")
+    assert len(platform.requests_to("/restapi/oauth/revoke")) == 1
+
+
+class SignallingFaults(FaultInjector):
+    """Sets `fired` when an armed fault is taken, i.e. when the faulted request reaches the sandbox."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.fired = anyio.Event()
+
+    def take(self, method: str, path: str) -> Fault | None:
+        fault = super().take(method, path)
+        if fault is not None:
+            self.fired.set()
+        return fault
+
+
+@pytest.mark.anyio
+async def test_an_in_flight_call_finishes_during_graceful_shutdown(platform: SandboxPlatform) -> None:
+    platform.faults = faults = SignallingFaults()
+    faults.inject("*/authz-profile/check", Fault.delay(0.5))
+    async with serve(platform) as running:
+        outcome: dict[str, CallToolResult] = {}
+
+        async def call() -> None:
+            async with mcp_client(running.mcp_url, token=TOKEN, mode="auto") as client:
+                await client.list_tools()  # the client validates results against the listed output schemas
+                outcome["result"] = await client.call_tool("check_permission", {})
+
+        with anyio.fail_after(CALL_TIMEOUT):
+            async with anyio.create_task_group() as tg:
+                tg.start_soon(call)
+                await faults.fired.wait()  # the tool call is now waiting on the slow permission check
+                running.uvicorn.should_exit = True
+    assert not outcome["result"].is_error
+    assert len(platform.requests_to("/restapi/oauth/revoke")) == 1
+
+
+@pytest.mark.anyio
+async def test_the_bearer_token_never_reaches_the_logs(
+    platform: SandboxPlatform, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.DEBUG)
+    wrong = "almost-" + TOKEN
+    async with serve(platform) as running, raw_client(running.url) as http:
+        with anyio.fail_after(CALL_TIMEOUT):
+            await http.post(MCP_PATH, json=INITIALIZE, headers={**MCP_HEADERS, "Authorization": f"Bearer {wrong}"})
+            async with mcp_client(running.mcp_url, token=TOKEN, mode="legacy") as client:
+                await client.call_tool("check_permission", {})
+    assert "refused POST /mcp" in caplog.text
+    assert TOKEN not in caplog.text
