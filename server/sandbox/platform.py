@@ -1,0 +1,252 @@
+"""All state of one sandbox platform: the dataset, OAuth sessions, rate limits, faults and the request log."""
+
+from __future__ import annotations
+
+import hmac
+import math
+import secrets
+import time
+import uuid
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+
+from server.sandbox.dataset import build_dataset
+from server.sandbox.errors import JSON, api_error, oauth_error
+from server.sandbox.faults import FaultInjector
+from server.sandbox.ratelimit import RateLimiter
+from server.sandbox.samples import Dataset, SandboxUser
+
+# The one registered app. Fake, public by design: the sandbox is a zero-credential demo.
+SANDBOX_CLIENT_ID = "SandboxClientId0RingSense"
+SANDBOX_CLIENT_SECRET = "sandbox-client-secret-not-a-real-secret"  # noqa: S105 - a published demo value
+
+TOKEN_SCOPE = "ReadAccounts ReadCallLog ReadCallRecording RingSense"  # noqa: S105 - OAuth scopes, not a secret
+JWT_BEARER_GRANT = "urn:ietf:params:oauth:grant-type:jwt-bearer"
+
+
+@dataclass(frozen=True)
+class LoggedRequest:
+    """One request the sandbox received. Never holds a token, a secret or a JWT."""
+
+    method: str
+    path: str
+    query: str  # raw query string; values of credential-like parameters are redacted
+    grant_type: str | None  # token requests only
+    status: int  # final status; 0 when the connection was dropped without a response
+    user: str | None  # extension id of the caller, when known
+
+
+# Where the outer middleware puts the RequestContext in the ASGI scope.
+CONTEXT_SCOPE_KEY = "ringsense.sandbox.context"
+
+
+@dataclass
+class RequestContext:
+    """Per-request facts the handlers tell the outer middleware (for headers and the log)."""
+
+    request_id: str
+    user: str | None = None
+    grant_type: str | None = None
+    extra_headers: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass
+class _Session:
+    session_id: str
+    user: SandboxUser
+    client_id: str
+    endpoint_id: str
+    access_token: str = ""
+    revoked: bool = False
+
+
+@dataclass
+class _AccessToken:
+    session: _Session
+    expires_at: float
+    superseded: bool = False  # a refresh replaced it
+
+
+@dataclass
+class _RefreshToken:
+    session: _Session
+    expires_at: float
+    used: bool = False
+    revoked: bool = False
+
+
+@dataclass(frozen=True)
+class Caller:
+    """The authenticated user of an API request."""
+
+    user: SandboxUser
+    client_id: str
+
+
+def _opaque_token() -> str:
+    return secrets.token_urlsafe(48)
+
+
+class SandboxPlatform:
+    """A fake RingCentral platform; one per test. Serve it with ``create_sandbox_app`` or ``serve_sandbox``."""
+
+    def __init__(
+        self,
+        dataset: Dataset | None = None,
+        *,
+        clock: Callable[[], float] = time.time,
+        access_token_ttl: float = 3600,
+        refresh_token_ttl: float = 604800,
+        enforce_rate_limits: bool = True,
+        rate_limit_window: float = 60.0,
+        rate_limits: Mapping[str, int] | None = None,
+        penalty_seconds: float | None = None,
+    ) -> None:
+        self.dataset = dataset if dataset is not None else build_dataset()
+        self.clock = clock
+        self.access_token_ttl = access_token_ttl
+        self.refresh_token_ttl = refresh_token_ttl
+        self.rate_limiter = RateLimiter(
+            clock=clock,
+            window=rate_limit_window,
+            limits=rate_limits,
+            penalty=penalty_seconds,
+            enforce=enforce_rate_limits,
+        )
+        self.requests: list[LoggedRequest] = []
+        self.faults = FaultInjector()
+        self._access: dict[str, _AccessToken] = {}
+        self._refresh: dict[str, _RefreshToken] = {}
+        self._rejected_jwts: set[str] = set()
+
+    # -- request log ----------------------------------------------------------------------------------------
+
+    def requests_to(self, path_fragment: str) -> list[LoggedRequest]:
+        """Logged requests whose path contains ``path_fragment``."""
+        return [r for r in self.requests if path_fragment in r.path]
+
+    def token_requests(self, grant_type: str | None = None) -> list[LoggedRequest]:
+        """Logged ``POST /restapi/oauth/token`` requests, optionally of one grant type."""
+        return [
+            r
+            for r in self.requests
+            if r.path == "/restapi/oauth/token" and (grant_type is None or r.grant_type == grant_type)
+        ]
+
+    def clear_requests(self) -> None:
+        self.requests.clear()
+
+    # -- test controls --------------------------------------------------------------------------------------
+
+    def expire_access_tokens(self) -> None:
+        """Every access token issued so far is now expired (the API answers 401 OAU-128)."""
+        now = self.clock()
+        for token in self._access.values():
+            token.expires_at = min(token.expires_at, now)
+
+    def revoke_refresh_tokens(self) -> None:
+        """Every refresh token issued so far is revoked (the refresh grant answers 400 invalid_grant)."""
+        for token in self._refresh.values():
+            token.revoked = True
+
+    def reject_jwt(self, jwt: str) -> None:
+        """The JWT bearer grant with ``jwt`` answers 400 invalid_grant from now on."""
+        self._rejected_jwts.add(jwt)
+
+    # -- users ----------------------------------------------------------------------------------------------
+
+    def user_by_jwt(self, jwt: str) -> SandboxUser | None:
+        for user in self.dataset.users:
+            if hmac.compare_digest(user.jwt.encode(), jwt.encode()):
+                return user
+        return None
+
+    def user_by_extension(self, extension_id: str) -> SandboxUser | None:
+        return next((u for u in self.dataset.users if u.extension_id == extension_id), None)
+
+    # -- OAuth ----------------------------------------------------------------------------------------------
+
+    @staticmethod
+    def client_is_valid(client_id: str, client_secret: str) -> bool:
+        id_ok = hmac.compare_digest(client_id.encode(), SANDBOX_CLIENT_ID.encode())
+        secret_ok = hmac.compare_digest(client_secret.encode(), SANDBOX_CLIENT_SECRET.encode())
+        return id_ok and secret_ok
+
+    def login_with_jwt(self, jwt: str, client_id: str, access_ttl: float, refresh_ttl: float) -> JSON:
+        """Open a session for the JWT's user; raises ``ApiError`` (400 invalid_grant) for an unknown JWT."""
+        user = self.user_by_jwt(jwt) if jwt not in self._rejected_jwts else None
+        if user is None:
+            raise oauth_error(400, "invalid_grant", "OAU-140", "Invalid resource owner credentials")
+        session = _Session(
+            session_id=str(uuid.uuid4()), user=user, client_id=client_id, endpoint_id=secrets.token_urlsafe(16)
+        )
+        return self._issue(session, access_ttl, refresh_ttl)
+
+    def refresh(self, refresh_token: str, client_id: str, access_ttl: float, refresh_ttl: float) -> JSON:
+        """Exchange a refresh token (single use) for a new pair in the same session."""
+        # OAU-211/213 are taken from community reports; OAU-210 (expired) is assumed.
+        record = self._refresh.get(refresh_token)
+        if record is None or record.session.client_id != client_id:
+            raise oauth_error(400, "invalid_grant", "OAU-213", "Token not found")
+        if record.used or record.revoked or record.session.revoked:
+            raise oauth_error(400, "invalid_grant", "OAU-211", "Token is revoked")
+        if self.clock() >= record.expires_at:
+            raise oauth_error(400, "invalid_grant", "OAU-210", "Token is expired")
+        record.used = True
+        previous = self._access.get(record.session.access_token)
+        if previous is not None:
+            previous.superseded = True
+        return self._issue(record.session, access_ttl, refresh_ttl)
+
+    def refresh_token_owner(self, refresh_token: str) -> str | None:
+        record = self._refresh.get(refresh_token)
+        return record.session.user.extension_id if record else None
+
+    def revoke(self, token: str) -> None:
+        """Revoke the whole session that ``token`` (access or refresh) belongs to; unknown tokens are ignored."""
+        access = self._access.get(token)
+        refresh = self._refresh.get(token)
+        session = access.session if access else refresh.session if refresh else None
+        if session is not None:
+            session.revoked = True
+
+    def _issue(self, session: _Session, access_ttl: float, refresh_ttl: float) -> JSON:
+        now = self.clock()
+        access, refresh = _opaque_token(), _opaque_token()
+        self._access[access] = _AccessToken(session=session, expires_at=now + access_ttl)
+        self._refresh[refresh] = _RefreshToken(session=session, expires_at=now + refresh_ttl)
+        session.access_token = access
+        return {
+            "access_token": access,
+            "token_type": "bearer",
+            "expires_in": math.ceil(access_ttl),
+            "refresh_token": refresh,
+            "refresh_token_expires_in": math.ceil(refresh_ttl),
+            "scope": TOKEN_SCOPE,
+            "owner_id": session.user.extension_id,
+            "endpoint_id": session.endpoint_id,
+            "session_id": session.session_id,
+        }
+
+    # -- bearer tokens --------------------------------------------------------------------------------------
+
+    def authenticate_bearer(self, authorization: str | None) -> Caller:
+        """The caller behind an ``Authorization`` header; raises ``ApiError`` (401) otherwise."""
+        if not authorization:
+            # AGW-401 is what the API gateway answers when the header is absent (not in the reference doc).
+            raise api_error(401, "AGW-401", "Authorization header is not specified")
+        scheme, _, token = authorization.partition(" ")
+        record = self._access.get(token.strip()) if scheme.lower() == "bearer" else None
+        if record is None:
+            raise api_error(401, "OAU-149", "Unparsable access token")
+        if record.superseded or record.session.revoked:
+            raise api_error(401, "OAU-213", "Token not found")
+        if self.clock() >= record.expires_at:
+            raise api_error(401, "OAU-128", "Access token expired")
+        return Caller(user=record.session.user, client_id=record.session.client_id)
+
+    def bearer_owner(self, authorization: str | None) -> str | None:
+        """The extension id an ``Authorization`` header names, valid or not (for the request log)."""
+        _, _, token = (authorization or "").partition(" ")
+        record = self._access.get(token.strip())
+        return record.session.user.extension_id if record else None
