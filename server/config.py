@@ -9,6 +9,7 @@ Accepted names (each row: current name first, then older or SDK aliases):
 | client secret  | RC_APP_CLIENT_SECRET, RC_CLIENT_SECRET, RINGCENTRAL_CLIENT_SECRET            |
 | user JWT       | RC_USER_JWT, RC_JWT, RINGCENTRAL_JWT_TOKEN                                   |
 | access token   | RC_ACCESS_TOKEN (pre-issued; cannot be refreshed)                            |
+| HTTP token     | RINGSENSE_MCP_TOKEN (bearer token HTTP clients of this server must present)  |
 
 Two aliases set to different values are contradictory and refused. Secrets are held as `SecretStr`, so
 `repr`, `str` and logging of `Settings` never show them, and error messages name variables, never values.
@@ -27,7 +28,7 @@ from pydantic import SecretStr
 from server.ringsense.auth import AccessTokenCredentials, JWTCredentials
 from server.ringsense.errors import ConfigurationError
 
-__all__ = ["DEFAULT_SERVER_URL", "ENV_NAMES", "Settings", "load_settings"]
+__all__ = ["DEFAULT_SERVER_URL", "ENV_NAMES", "HTTP_TOKEN_ENV", "Settings", "load_http_token", "load_settings"]
 
 DEFAULT_SERVER_URL = "https://platform.ringcentral.com"
 
@@ -162,3 +163,23 @@ _DESCRIPTIONS = {
     "client_secret": "the app's client secret",
     "jwt": "the user's JWT credential",
 }
+
+
+HTTP_TOKEN_ENV = "RINGSENSE_MCP_TOKEN"  # noqa: S105 - a variable name, not a secret
+MIN_HTTP_TOKEN_LENGTH = 16
+
+
+def load_http_token(environ: Mapping[str, str] = os.environ) -> SecretStr | None:
+    """The bearer token HTTP clients must present (`RINGSENSE_MCP_TOKEN`), or None when it is unset or blank.
+
+    Raises ConfigurationError for a token short enough to guess.
+    """
+    value = (environ.get(HTTP_TOKEN_ENV) or "").strip()
+    if not value:
+        return None
+    if len(value) < MIN_HTTP_TOKEN_LENGTH:
+        raise ConfigurationError(
+            f"{HTTP_TOKEN_ENV} is shorter than {MIN_HTTP_TOKEN_LENGTH} characters, which is guessable. Generate one "
+            "with: python -c 'import secrets; print(secrets.token_urlsafe(32))'"
+        )
+    return SecretStr(value)

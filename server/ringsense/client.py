@@ -1,0 +1,415 @@
+"""`RingSenseClient`: the async client for RingSense insights, the permission check and the call log."""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Awaitable, Callable, Iterable, Mapping
+from datetime import datetime
+from types import TracebackType
+from typing import Any, Literal, Self, TypeVar
+from urllib.parse import quote, urlencode
+
+import anyio
+import httpx
+from pydantic import BaseModel, ValidationError
+
+from .auth import REVOKE_PATH, AccessTokenCredentials, JWTCredentials, TokenManager
+from .cache import DEFAULT_CACHE_SIZE, DEFAULT_CACHE_TTL, CacheKey, InsightsCache
+from .errors import (
+    InvalidIdError,
+    Operation,
+    PermissionDeniedError,
+    RateLimitedError,
+    ResponseFormatError,
+    RingSenseError,
+    TokenExpiredError,
+    error_from_response,
+    network_error,
+)
+from .ids import (
+    MAX_PAGE,
+    MAX_PER_PAGE,
+    choice_param,
+    datetime_param,
+    insight_types_param,
+    int_param,
+    path_segment,
+    phone_number_param,
+    validate_domain,
+    validate_id,
+)
+from .models import CallLogPage, InsightType, PermissionCheck, RecordingInsights, SessionInsights
+from .ratelimit import Pacer, RateLimitGroup
+from .retry import RetryPolicy, run_with_retry
+
+__all__ = [
+    "DEFAULT_CACHE_SIZE",
+    "DEFAULT_CACHE_TTL",
+    "DEFAULT_TIMEOUT",
+    "REVOKE_TIMEOUT",
+    "RingSenseClient",
+]
+
+DEFAULT_TIMEOUT = httpx.Timeout(30.0, connect=10.0)
+REVOKE_TIMEOUT = 5.0  # aclose() waits this long at most for the best-effort revoke
+USER_AGENT = "ringsense-mcp/0.1 (python-httpx)"
+
+_ACCOUNT_CALL_LOG = "/restapi/v1.0/account/~/call-log"
+_EXTENSION_CALL_LOG = "/restapi/v1.0/account/~/extension/~/call-log"
+_PERMISSION_CHECK = "/restapi/v1.0/account/~/extension/~/authz-profile/check"
+_INSIGHTS = "/ai/ringsense/v1/public/accounts/~/domains/{domain}/{kind}/{id}/insights"
+
+_log = logging.getLogger("server.ringsense")
+
+M = TypeVar("M", bound=BaseModel)
+
+
+class RingSenseClient:
+    """Async client for the RingSense (AI Conversation Expert) API and the endpoints around it.
+
+    Keyword-only. One long-lived `httpx.AsyncClient` is used for every request; pass `http_client` to supply
+    your own (its lifetime stays yours). `clock` and `sleep` drive token expiry, retries, pacing and the
+    cache, so tests can replace them. Use as `async with client:` or call `aclose()`, which revokes the
+    session (best effort).
+
+    Every request method raises a `RingSenseError` subclass (see `server.ringsense.errors`) and nothing else;
+    arguments are checked before any request (`InvalidIdError`, which is also a `ValueError`).
+    """
+
+    def __init__(
+        self,
+        *,
+        server_url: str,
+        credentials: JWTCredentials | AccessTokenCredentials,
+        http_client: httpx.AsyncClient | None = None,
+        timeout: httpx.Timeout | float = DEFAULT_TIMEOUT,
+        retry: RetryPolicy | None = None,
+        pacer: Pacer | None = None,
+        cache_ttl: float = DEFAULT_CACHE_TTL,
+        cache_size: int = DEFAULT_CACHE_SIZE,
+        clock: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], Awaitable[None]] = anyio.sleep,
+    ) -> None:
+        base = httpx.URL(server_url)
+        if base.scheme not in {"http", "https"} or not base.host:
+            raise ValueError("server_url must be an absolute http(s) URL")
+        self._base = base.copy_with(query=None, fragment=None)
+        self._prefix = base.raw_path.split(b"?")[0].rstrip(b"/")
+        self._credentials = credentials
+        self._owns_http = http_client is None
+        self._http = http_client or httpx.AsyncClient(
+            timeout=timeout, follow_redirects=False, headers={"User-Agent": USER_AGENT}
+        )
+        self._timeout = timeout if isinstance(timeout, httpx.Timeout) else httpx.Timeout(timeout)
+        self._retry = retry or RetryPolicy()
+        self._pacer = pacer or Pacer(clock=clock, sleep=sleep)
+        self._clock = clock
+        self._sleep = sleep
+        self._auth = TokenManager(credentials, post=self._post_form, clock=clock)
+        self._cache = InsightsCache(ttl=cache_ttl, size=cache_size, clock=clock)
+        self._call_log_level: Literal["account", "extension"] | None = None
+        self._closing = False  # aclose() has begun: no second revoke
+        self._closed = False  # aclose() is done: no more requests
+
+    def __repr__(self) -> str:
+        mode = "jwt" if isinstance(self._credentials, JWTCredentials) else "access_token"
+        return f"RingSenseClient(server_url={str(self._base)!r}, auth={mode!r})"
+
+    # -- lifecycle ----------------------------------------------------------------------------------
+
+    async def __aenter__(self) -> Self:
+        return self
+
+    async def __aexit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        await self.aclose()
+
+    async def aclose(self) -> None:
+        """Revoke the session (best effort: failures are ignored) and close the HTTP client if owned."""
+        if self._closing:
+            return
+        self._closing = True
+        try:
+            with anyio.move_on_after(REVOKE_TIMEOUT, shield=True):
+                try:
+                    await self._auth.revoke()
+                except RingSenseError as error:
+                    _log.info("revoking the session failed (%s); ignored", type(error).__name__)
+        finally:
+            self._closed = True
+            if self._owns_http:
+                await self._http.aclose()
+
+    # -- public API -------------------------------------------------------------------------------
+
+    @property
+    def call_log_level(self) -> Literal["account", "extension"] | None:
+        """Which call log answers: 'account' (company-wide), 'extension' (own calls only) or None (unknown)."""
+        return self._call_log_level
+
+    def rate_limit_status(self) -> dict[str, dict[str, Any]]:
+        """The budget left in each rate-limit group (Light, Medium, Heavy, Auth), as this client sees it.
+
+        JSON-ready: `{"Light": {"group", "limit", "window_seconds", "remaining", "blocked_for_seconds",
+        "server_remaining"}, ...}` (the fields of `GroupBudget`).
+        """
+        return {group: budget.model_dump() for group, budget in self._pacer.budget().items()}
+
+    async def check_permission(
+        self, *, permission_id: str = "ReadRingSenseInsights", target_extension_id: str | None = None
+    ) -> PermissionCheck:
+        """Whether the logged-in user holds `permission_id` (optionally over `target_extension_id`)."""
+        params = {"permissionId": validate_id(permission_id, what="permission id")}
+        if target_extension_id is not None:
+            params["targetExtensionId"] = validate_id(target_extension_id, what="target extension id")
+        return await self._get(
+            PermissionCheck, _PERMISSION_CHECK, params, group=RateLimitGroup.LIGHT, operation=Operation.PERMISSION_CHECK
+        )
+
+    async def get_record_insights(
+        self, record_id: str, *, domain: str = "pbx", insight_types: Iterable[InsightType | str] | None = None
+    ) -> RecordingInsights:
+        """Insights of one recording; for pbx `record_id` is the call-log `recording.id`.
+
+        Raises InsightsNotFoundError when there are none (yet), PermissionDeniedError, InvalidIdError, ….
+        """
+        return await self._insights(RecordingInsights, "records", record_id, domain, insight_types)
+
+    async def get_session_insights(
+        self, session_id: str, *, domain: str = "pbx", insight_types: Iterable[InsightType | str] | None = None
+    ) -> SessionInsights:
+        """Insights of every recording of a session; for pbx `session_id` is the `telephonySessionId`."""
+        return await self._insights(SessionInsights, "sessions", session_id, domain, insight_types)
+
+    async def list_call_log(
+        self,
+        *,
+        date_from: datetime,
+        date_to: datetime,
+        direction: str | None = None,
+        phone_number: str | None = None,
+        per_page: int = 100,
+        page: int = 1,
+        view: str = "Detailed",
+    ) -> CallLogPage:
+        """One page of recorded calls between `date_from` and `date_to` (naive datetimes are UTC).
+
+        Reads the company call log; when the user may not (403), the user's own call log, and remembers that.
+        """
+        params: dict[str, str] = {
+            "view": choice_param(view, ("Simple", "Detailed"), "view"),
+            "recordingType": "All",
+            "dateFrom": datetime_param(date_from, "date_from"),
+            "dateTo": datetime_param(date_to, "date_to"),
+            "perPage": str(int_param(per_page, "per_page", 1, MAX_PER_PAGE)),
+            "page": str(int_param(page, "page", 1, MAX_PAGE)),
+        }
+        if params["dateFrom"] >= params["dateTo"]:
+            raise InvalidIdError("date_from must be earlier than date_to.")
+        if direction is not None:
+            params["direction"] = choice_param(direction, ("Inbound", "Outbound"), "direction")
+        if phone_number is not None:
+            params["phoneNumber"] = phone_number_param(phone_number)
+
+        level = self._call_log_level or "account"
+        if level == "account":
+            try:
+                result = await self._get(
+                    CallLogPage, _ACCOUNT_CALL_LOG, params, group=RateLimitGroup.HEAVY, operation=Operation.CALL_LOG
+                )
+            except PermissionDeniedError as error:
+                _log.info("company call log refused (%s); using the user's own call log", error.error_code)
+                level = "extension"
+        if level == "extension":
+            result = await self._get(
+                CallLogPage, _EXTENSION_CALL_LOG, params, group=RateLimitGroup.HEAVY, operation=Operation.CALL_LOG
+            )
+        self._call_log_level = level
+        result.level = level
+        return result
+
+    # -- insights and the cache -------------------------------------------------------------------
+
+    async def _insights(
+        self,
+        model: type[M],
+        kind: Literal["records", "sessions"],
+        source_id: str,
+        domain: str,
+        insight_types: Iterable[InsightType | str] | None,
+    ) -> M:
+        what = "recording id (sourceRecordId)" if kind == "records" else "session id (sourceSessionId)"
+        segment = path_segment(source_id, what=what)
+        domain = validate_domain(domain)
+        types = insight_types_param(insight_types)
+        path = _INSIGHTS.format(domain=domain, kind=kind, id=segment)
+        params = {"insightTypes": ",".join(types)} if types else {}
+        key: CacheKey = (domain, kind, source_id, types)
+
+        async def fetch() -> M:
+            return await self._get(model, path, params, group=RateLimitGroup.LIGHT, operation=Operation.INSIGHTS)
+
+        result = await self._cache.get_or_fetch(key, fetch)
+        return result.model_copy(deep=True)  # type: ignore[return-value]  # the cache holds M for this key
+
+    # -- HTTP ------------------------------------------------------------------------------------
+
+    def _url(self, path: str, params: Mapping[str, str] | None = None) -> httpx.URL:
+        # Built from raw bytes so that httpx does not normalise the (already validated, encoded) path.
+        raw = self._prefix + path.encode("ascii")
+        if params:
+            raw += b"?" + urlencode(params, quote_via=quote, safe=",:~").encode("ascii")
+        return self._base.copy_with(raw_path=raw)
+
+    async def _send(
+        self,
+        method: str,
+        path: str,
+        *,
+        group: RateLimitGroup,
+        params: Mapping[str, str] | None = None,
+        headers: Mapping[str, str] | None = None,
+        form: Mapping[str, str] | None = None,
+        auth: httpx.Auth | None = None,
+    ) -> httpx.Response:
+        """One paced request; transport failures become NetworkError."""
+        if self._closed:
+            raise RuntimeError("the RingSenseClient is closed")
+        url = self._url(path, params)
+        async with self._pacer.slot(group, max_penalty_wait=self._retry.max_delay):
+            try:
+                response = await self._http.request(
+                    method,
+                    url,
+                    headers={"Accept": "application/json", **(headers or {})},
+                    data=form,
+                    auth=auth,
+                    timeout=self._timeout,
+                )
+            except httpx.TransportError as err:
+                _log.info("%s %s failed: %s", method, path, type(err).__name__)
+                raise network_error(err, host=self._base.host) from err
+            except httpx.DecodingError as err:
+                raise ResponseFormatError(
+                    "RingCentral sent a response body that could not be decoded.", status=None
+                ) from err
+        self._pacer.observe(group, response.headers)
+        request_id = response.headers.get("RCRequestId")
+        _log.debug("%s %s -> %d (RCRequestId %s)", method, path, response.status_code, request_id)
+        return response
+
+    def _error(self, response: httpx.Response, operation: Operation, group: RateLimitGroup) -> RingSenseError:
+        error = error_from_response(
+            response.status_code,
+            response.content,
+            response.headers,
+            operation=operation,
+            secrets=self._auth.secrets(),
+        )
+        if isinstance(error, RateLimitedError) and error.retry_after is not None:
+            self._pacer.block(group, error.retry_after)
+        return error
+
+    def _json_object(self, response: httpx.Response) -> dict[str, Any]:
+        try:
+            data = response.json()
+        except ValueError:
+            data = None
+        if not isinstance(data, dict):
+            raise ResponseFormatError(
+                "RingCentral answered with a body that is not the JSON object the API documents "
+                f"(HTTP {response.status_code}, {len(response.content)} bytes); try again, and report it if it "
+                "persists.",
+                status=response.status_code,
+                request_id=response.headers.get("RCRequestId"),
+            )
+        return data
+
+    def _parse(self, model: type[M], response: httpx.Response) -> M:
+        data = self._json_object(response)
+        try:
+            return model.model_validate(data)
+        except ValidationError as err:
+            first = err.errors()[0]
+            where = ".".join(str(part) for part in first["loc"]) or "body"
+            raise ResponseFormatError(
+                f"RingCentral's response does not have the documented shape ({where}: {first['msg']}).",
+                status=response.status_code,
+                request_id=response.headers.get("RCRequestId"),
+            ) from None
+
+    async def _get(
+        self, model: type[M], path: str, params: Mapping[str, str], *, group: RateLimitGroup, operation: Operation
+    ) -> M:
+        """GET `model` with a bearer token: one refresh-and-replay on 401, retries per the policy."""
+        replayed = False
+        auth_errors: list[RingSenseError] = []  # errors of the token request: already retried, never again
+
+        async def token(renew_rejected: str | None = None) -> str:
+            try:
+                if renew_rejected is None:
+                    return await self._auth.token()
+                return await self._auth.renew_after_unauthorized(renew_rejected)
+            except RingSenseError as error:
+                auth_errors.append(error)
+                raise
+
+        async def attempt() -> M:
+            nonlocal replayed
+            bearer = await token()
+            response = await self._send(
+                "GET", path, group=group, params=params, headers={"Authorization": f"Bearer {bearer}"}
+            )
+            if response.status_code == 401 and not replayed:
+                replayed = True
+                try:
+                    bearer = await token(renew_rejected=bearer)
+                except TokenExpiredError as error:  # a pre-issued token: say which request found out
+                    rejected = self._error(response, operation, group)
+                    error.error_code, error.request_id = rejected.error_code, rejected.request_id
+                    raise
+                response = await self._send(
+                    "GET", path, group=group, params=params, headers={"Authorization": f"Bearer {bearer}"}
+                )
+            if not response.is_success:
+                raise self._error(response, operation, group)
+            return self._parse(model, response)
+
+        return await run_with_retry(
+            attempt,
+            policy=self._retry,
+            idempotent=True,
+            clock=self._clock,
+            sleep=self._sleep,
+            what=f"GET {path}",
+            retry_if=lambda error: all(error is not seen for seen in auth_errors),
+        )
+
+    async def _post_form(self, path: str, form: Mapping[str, str], *, operation: Operation) -> dict[str, Any]:
+        """POST a form to an OAuth endpoint with Basic app credentials (the token manager's `post`)."""
+        credentials = self._credentials
+        if not isinstance(credentials, JWTCredentials):
+            raise RuntimeError("OAuth requests need JWT credentials")  # the token manager never asks
+        basic = httpx.BasicAuth(credentials.client_id, credentials.client_secret.get_secret_value())
+        if path == REVOKE_PATH:  # best effort, never retried (RingCentral: ignore revoke errors)
+            response = await self._send("POST", path, group=RateLimitGroup.AUTH, form=form, auth=basic)
+            if not response.is_success:
+                raise self._error(response, operation, RateLimitGroup.AUTH)
+            return {}
+
+        async def attempt() -> dict[str, Any]:
+            response = await self._send("POST", path, group=RateLimitGroup.AUTH, form=form, auth=basic)
+            if not response.is_success:
+                raise self._error(response, operation, RateLimitGroup.AUTH)
+            return self._json_object(response)
+
+        return await run_with_retry(
+            attempt,
+            policy=self._retry,
+            idempotent=False,
+            clock=self._clock,
+            sleep=self._sleep,
+            what=f"POST {path}",
+        )

@@ -1,0 +1,36 @@
+"""The package's public surface is deliberate."""
+
+from __future__ import annotations
+
+import server.ringsense as ringsense
+
+EXPECTED = {
+    # client and credentials
+    "RingSenseClient", "JWTCredentials", "AccessTokenCredentials", "RetryPolicy", "Pacer", "RateLimitGroup",
+    "GroupBudget",
+    # constants
+    "DEFAULT_TIMEOUT", "DEFAULT_CACHE_TTL", "DEFAULT_CACHE_SIZE", "MAX_ATTEMPTS", "MAX_RETRY_DELAY",
+    "MAX_RETRY_TOTAL", "DOMAINS",
+    # models
+    "RecordingInsights", "SessionInsights", "PermissionCheck", "CallLogPage", "CallLogRecord", "InsightType",
+    # errors
+    "RingSenseError", "ConfigurationError", "InvalidIdError", "AuthenticationError", "TokenExpiredError",
+    "PermissionDeniedError", "NotFoundError", "InsightsNotFoundError", "ApiNotEnabledError", "BadRequestError",
+    "RateLimitedError", "UpstreamError", "NetworkError", "ResponseFormatError",
+}  # fmt: skip
+
+
+def test_all_is_exactly_the_public_surface() -> None:
+    assert set(ringsense.__all__) == EXPECTED
+    assert len(ringsense.__all__) == len(EXPECTED)
+    for name in ringsense.__all__:
+        assert getattr(ringsense, name) is not None
+
+
+def test_the_client_layer_imports_neither_mcp_nor_the_sandbox() -> None:
+    from pathlib import Path
+
+    for path in Path(ringsense.__file__).parent.glob("*.py"):
+        source = path.read_text()
+        for forbidden in ("import mcp", "from mcp", "server.sandbox", "from ..sandbox"):
+            assert forbidden not in source, f"{path.name} imports {forbidden}"

@@ -1,0 +1,160 @@
+"""Settings from the environment: names and aliases, contradictions, one clear error, secrets kept secret."""
+
+from __future__ import annotations
+
+import logging
+
+import pytest
+
+from server.config import DEFAULT_SERVER_URL, load_settings
+from server.ringsense.auth import AccessTokenCredentials, JWTCredentials
+from server.ringsense.errors import ConfigurationError
+
+CLIENT_ID = "AppClientId123"
+SECRET = "canary-client-secret-7f3a"
+JWT = "eyJcanary.jwt.payload-91b2"
+TOKEN = "canary-access-token-55c1"
+
+CURRENT = {"RC_APP_CLIENT_ID": CLIENT_ID, "RC_APP_CLIENT_SECRET": SECRET, "RC_USER_JWT": JWT}
+OLDER = {"RC_CLIENT_ID": CLIENT_ID, "RC_CLIENT_SECRET": SECRET, "RC_JWT": JWT}
+SDK = {"RINGCENTRAL_CLIENT_ID": CLIENT_ID, "RINGCENTRAL_CLIENT_SECRET": SECRET, "RINGCENTRAL_JWT_TOKEN": JWT}
+
+
+@pytest.mark.parametrize("environ", [CURRENT, OLDER, SDK], ids=["current", "older", "python-sdk"])
+def test_every_naming_scheme_gives_jwt_credentials(environ: dict[str, str]) -> None:
+    settings = load_settings(environ)
+    assert settings.server_url == DEFAULT_SERVER_URL
+    credentials = settings.credentials
+    assert isinstance(credentials, JWTCredentials)
+    assert credentials.client_id == CLIENT_ID
+    assert credentials.client_secret.get_secret_value() == SECRET
+    assert credentials.jwt.get_secret_value() == JWT
+    assert settings.auth_mode == "jwt"
+
+
+def test_names_from_different_schemes_can_be_mixed() -> None:
+    settings = load_settings({"RC_APP_CLIENT_ID": CLIENT_ID, "RC_CLIENT_SECRET": SECRET, "RINGCENTRAL_JWT_TOKEN": JWT})
+    assert isinstance(settings.credentials, JWTCredentials)
+
+
+def test_aliases_with_the_same_value_agree() -> None:
+    settings = load_settings({**CURRENT, **OLDER})
+    assert isinstance(settings.credentials, JWTCredentials)
+
+
+@pytest.mark.parametrize(
+    ("first", "second"),
+    [
+        ("RC_APP_CLIENT_SECRET", "RC_CLIENT_SECRET"),
+        ("RC_USER_JWT", "RINGCENTRAL_JWT_TOKEN"),
+        ("RC_APP_CLIENT_ID", "RINGCENTRAL_CLIENT_ID"),
+        ("RC_SERVER_URL", "RINGCENTRAL_SERVER_URL"),
+    ],
+)
+def test_contradictory_aliases_are_refused_naming_both_variables(first: str, second: str) -> None:
+    environ = {**CURRENT, first: "https://a.example.com-canary-one", second: "https://b.example.com-canary-two"}
+    with pytest.raises(ConfigurationError) as caught:
+        load_settings(environ)
+    message = str(caught.value)
+    assert first in message and second in message
+    assert "canary-one" not in message and "canary-two" not in message
+
+
+def test_missing_credentials_give_one_error_naming_what_is_missing_and_how_to_get_it() -> None:
+    with pytest.raises(ConfigurationError) as caught:
+        load_settings({"RC_APP_CLIENT_ID": CLIENT_ID})
+    message = caught.value.message
+    assert "RC_APP_CLIENT_SECRET or RC_CLIENT_SECRET or RINGCENTRAL_CLIENT_SECRET" in message
+    assert "RC_USER_JWT or RC_JWT or RINGCENTRAL_JWT_TOKEN" in message
+    assert "RC_APP_CLIENT_ID or" not in message  # it is set
+    for words in (
+        "developer console",
+        "JWT auth flow",
+        "RingSense",
+        "ReadCallLog",
+        "ReadAccounts",
+        "JWT credential",
+        "RC_ACCESS_TOKEN",
+    ):
+        assert words in message
+
+
+def test_nothing_set_lists_all_three() -> None:
+    with pytest.raises(ConfigurationError) as caught:
+        load_settings({})
+    for name in ("RC_APP_CLIENT_ID", "RC_APP_CLIENT_SECRET", "RC_USER_JWT"):
+        assert name in caught.value.message
+
+
+def test_blank_values_count_as_unset_and_values_are_trimmed() -> None:
+    with pytest.raises(ConfigurationError):
+        load_settings({**CURRENT, "RC_USER_JWT": "   "})
+    settings = load_settings({k: f"  {v}\n" for k, v in CURRENT.items()})
+    assert settings.credentials == JWTCredentials(CLIENT_ID, SECRET, JWT)
+
+
+def test_sandbox_needs_no_credentials() -> None:
+    settings = load_settings({}, sandbox=True)
+    assert settings.sandbox and settings.credentials is None and settings.auth_mode == "none"
+
+
+def test_a_pre_issued_access_token_is_enough() -> None:
+    settings = load_settings({"RC_ACCESS_TOKEN": TOKEN})
+    assert isinstance(settings.credentials, AccessTokenCredentials)
+    assert settings.credentials.access_token.get_secret_value() == TOKEN
+    assert settings.auth_mode == "access_token"
+
+
+def test_complete_jwt_credentials_win_over_an_access_token() -> None:
+    assert isinstance(load_settings({**CURRENT, "RC_ACCESS_TOKEN": TOKEN}).credentials, JWTCredentials)
+
+
+@pytest.mark.parametrize(
+    ("url", "expected"),
+    [
+        ("https://platform.ringcentral.com/", "https://platform.ringcentral.com"),
+        ("https://platform.devtest.ringcentral.com", "https://platform.devtest.ringcentral.com"),
+        ("https://proxy.example.com:8443/rc", "https://proxy.example.com:8443/rc"),
+        ("http://127.0.0.1:8787", "http://127.0.0.1:8787"),
+        ("http://localhost:8787", "http://localhost:8787"),
+        ("http://[::1]:8787", "http://[::1]:8787"),
+    ],
+)
+def test_server_urls_that_are_accepted(url: str, expected: str) -> None:
+    assert load_settings({**CURRENT, "RC_SERVER_URL": url}).server_url == expected
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "http://platform.ringcentral.com",
+        "ftp://platform.ringcentral.com",
+        "platform.ringcentral.com",
+        "https://",
+        "https://user:pass@platform.ringcentral.com",
+        "https://platform.ringcentral.com/?x=1",
+        "https://platform.ringcentral.com/#frag",
+        "https://platform.ringcentral.com:notaport",
+        "http://10.0.0.1",
+    ],
+)
+def test_server_urls_that_are_refused(url: str) -> None:
+    with pytest.raises(ConfigurationError, match="RC_SERVER_URL"):
+        load_settings({**CURRENT, "RC_SERVER_URL": url})
+
+
+def test_secrets_never_show_in_repr_str_or_logs(caplog: pytest.LogCaptureFixture) -> None:
+    settings = load_settings({**CURRENT, "RC_ACCESS_TOKEN": TOKEN})
+    credentials = settings.credentials
+    caplog.set_level(logging.DEBUG)
+    logging.getLogger("test").info("settings: %s %r %s %r", settings, settings, credentials, credentials)
+    for text in (repr(settings), str(settings), repr(credentials), str(credentials), caplog.text):
+        for secret in (SECRET, JWT, TOKEN):
+            assert secret not in text
+    assert CLIENT_ID in repr(settings)  # the client id is not a secret and helps diagnosis
+
+
+def test_the_environment_is_read_by_default(monkeypatch: pytest.MonkeyPatch) -> None:
+    for name, value in CURRENT.items():
+        monkeypatch.setenv(name, value)
+    assert isinstance(load_settings().credentials, JWTCredentials)
