@@ -6,6 +6,7 @@ import logging
 import socket
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from dataclasses import dataclass
 
 import anyio
 import httpx
@@ -17,9 +18,9 @@ from mcp.client.streamable_http import streamable_http_client
 from mcp.types import CallToolResult
 
 from server.app import build_server
-from server.cli import main
+from server.cli import parse_args
 from server.config import HTTP_TOKEN_ENV, load_settings
-from server.http import HEALTH_PATH, MCP_PATH, HTTPOptions, create_http_app, uvicorn_config
+from server.http import HEALTH_PATH, MCP_PATH, HTTPOptions, create_http_app, serve_http, uvicorn_config
 from server.runtime import __version__
 from server.sandbox import Fault, FaultInjector, SandboxPlatform
 
@@ -36,11 +37,14 @@ INITIALIZE = {
 MCP_HEADERS = {"Accept": "application/json, text/event-stream", "Content-Type": "application/json"}
 
 
+@dataclass(frozen=True)
 class RunningServer:
-    def __init__(self, url: str, uvicorn_server: uvicorn.Server) -> None:
-        self.url = url
-        self.mcp_url = url + MCP_PATH
-        self.uvicorn = uvicorn_server
+    url: str
+    uvicorn: uvicorn.Server
+
+    @property
+    def mcp_url(self) -> str:
+        return self.url + MCP_PATH
 
 
 @asynccontextmanager
@@ -77,8 +81,8 @@ async def mcp_client(url: str, *, token: str | None, mode: str) -> AsyncIterator
             yield client
 
 
-def raw_client(url: str, **kwargs: object) -> httpx.AsyncClient:
-    return httpx.AsyncClient(base_url=url, timeout=CALL_TIMEOUT, **kwargs)  # type: ignore[arg-type]
+def raw_client(url: str) -> httpx.AsyncClient:
+    return httpx.AsyncClient(base_url=url, timeout=CALL_TIMEOUT)
 
 
 @pytest.mark.anyio
@@ -179,6 +183,18 @@ async def test_healthz_needs_no_token_and_reveals_nothing_secret(platform: Sandb
 
 
 @pytest.mark.anyio
+@pytest.mark.parametrize(
+    "path", ["/.well-known/oauth-protected-resource/mcp", "/.well-known/oauth-authorization-server"]
+)
+async def test_oauth_discovery_finds_nothing_rather_than_a_401(platform: SandboxPlatform, path: str) -> None:
+    """A static token is not OAuth: discovery gets a plain 404, so clients do not start a login flow."""
+    async with serve(platform) as running, raw_client(running.url) as http:
+        with anyio.fail_after(CALL_TIMEOUT):
+            response = await http.get(path)
+    assert response.status_code == 404
+
+
+@pytest.mark.anyio
 async def test_loopback_without_a_token_serves_without_auth(platform: SandboxPlatform) -> None:
     async with serve(platform, token=None) as running:
         with anyio.fail_after(CALL_TIMEOUT):
@@ -188,28 +204,30 @@ async def test_loopback_without_a_token_serves_without_auth(platform: SandboxPla
 
 
 @pytest.mark.parametrize(
-    ("environ", "host", "message"),
+    ("token", "options", "message"),
     [
-        ({}, "0.0.0.0", "without authentication"),  # noqa: S104 - the refusal under test
-        ({}, "192.0.2.10", "without authentication"),
-        ({HTTP_TOKEN_ENV: "short"}, "127.0.0.1", "guessable"),
-        ({HTTP_TOKEN_ENV: TOKEN, "--allowed-host": "bad host/x"}, "0.0.0.0", "--allowed-host"),  # noqa: S104
+        (None, ["--host", "0.0.0.0"], "without authentication"),  # noqa: S104 - the refusal under test
+        (None, ["--host", "192.0.2.10"], "without authentication"),
+        ("short", [], "guessable"),
+        (TOKEN, ["--host", "0.0.0.0", "--allowed-host", "bad host/x"], "--allowed-host"),  # noqa: S104
+        (TOKEN, ["--allowed-origin", "app.example.com"], "--allowed-origin"),
     ],
-    ids=["any-address", "lan-address", "short-token", "bad-allowed-host"],
+    ids=["any-address", "lan-address", "short-token", "bad-allowed-host", "bad-allowed-origin"],
 )
 def test_unsafe_or_malformed_http_configuration_is_refused_at_start(
     monkeypatch: pytest.MonkeyPatch,
     capsys: pytest.CaptureFixture[str],
-    environ: dict[str, str],
-    host: str,
+    token: str | None,
+    options: list[str],
     message: str,
 ) -> None:
     """Exit code 2 before anything binds."""
-    monkeypatch.delenv(HTTP_TOKEN_ENV, raising=False)
-    extra = ["--allowed-host", environ.pop("--allowed-host")] if "--allowed-host" in environ else []
-    for name, value in environ.items():
-        monkeypatch.setenv(name, value)
-    code = main(["serve", "--transport", "http", "--sandbox", "--host", host, "--port", "9", *extra])
+    if token is None:
+        monkeypatch.delenv(HTTP_TOKEN_ENV, raising=False)
+    else:
+        monkeypatch.setenv(HTTP_TOKEN_ENV, token)
+    args = parse_args(["serve", "--transport", "http", "--sandbox", "--port", "9", *options])
+    code = serve_http(build_server(load_settings({}, sandbox=True)), args)
     err = capsys.readouterr().err
     assert code == 2
     assert message in err
