@@ -47,6 +47,10 @@ class InsightsCache:
         )
         self._pending: dict[CacheKey, _Pending] = {}
 
+    def peek(self, key: CacheKey) -> BaseModel | None:
+        """The cached value for `key`, if any, without fetching."""
+        return self._entries.get(key) if self._entries is not None else None
+
     async def get_or_fetch(self, key: CacheKey, fetch: Callable[[], Awaitable[BaseModel]]) -> BaseModel:
         """The cached value for `key`, or `fetch()`'s (one fetch for concurrent callers)."""
         while True:

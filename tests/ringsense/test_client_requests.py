@@ -134,11 +134,20 @@ async def test_a_cache_hit_makes_no_request(platform: SandboxPlatform, make_clie
     assert len(platform.requests_to("/ai/")) == 1
 
 
-async def test_cached_results_are_copies(make_client: ClientFactory) -> None:
+async def test_cache_hits_share_one_parsed_response(make_client: ClientFactory) -> None:
+    """Returned models are read-only by contract; a hit costs no copy of the transcript."""
     client = make_client()
-    first = await client.get_record_insights(RECORD_ID)
-    first.insights.transcript.clear()
-    assert (await client.get_record_insights(RECORD_ID)).insights.transcript
+    assert await client.get_record_insights(RECORD_ID) is await client.get_record_insights(RECORD_ID)
+
+
+async def test_a_cached_response_with_every_type_answers_narrower_requests(
+    platform: SandboxPlatform, make_client: ClientFactory
+) -> None:
+    client = make_client()
+    everything = await client.get_record_insights(RECORD_ID)
+    transcript_only = await client.get_record_insights(RECORD_ID, insight_types=["Transcript"])
+    assert transcript_only.insights.transcript == everything.insights.transcript
+    assert [r.query for r in platform.requests_to("/ai/")] == [""]
 
 
 async def test_the_cache_is_keyed_by_kind_and_insight_types(
