@@ -10,7 +10,7 @@ import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from server.ringsense.models import RecordingInsights
+from server.ringsense.models import RecordingInsights, TranscriptUnit
 
 from .formatting import (
     CONTENT_BEGIN,
@@ -107,7 +107,7 @@ def transcript_stats(insights: RecordingInsights) -> TranscriptStats:
         )
     return TranscriptStats(
         utterances=len(lines),
-        turns=len(build_turns([Leg(insights)])),
+        turns=_count_turns(lines),
         words=sum(len(unit.text.split()) for unit in lines),
         first_at=clock(first),
         last_at=clock(last),
@@ -117,6 +117,20 @@ def transcript_stats(insights: RecordingInsights) -> TranscriptStats:
         complete=complete,
         note=note,
     )
+
+
+def _count_turns(lines: Sequence[TranscriptUnit]) -> int:
+    """How many turns build_turns makes of one recording, without building their text."""
+    turns, last_speaker, size = 0, object(), 0
+    for unit in sorted(lines, key=lambda u: (u.start, u.end)):
+        length = len(" ".join(neutralise(unit.text).split()))
+        if not length:
+            continue
+        if unit.speaker_id == last_speaker and size + length < MAX_TURN_CHARS:
+            size += length + 1
+        else:
+            turns, last_speaker, size = turns + 1, unit.speaker_id, length
+    return turns
 
 
 def place_legs(records: Sequence[RecordingInsights]) -> list[Leg]:

@@ -185,14 +185,7 @@ class Insights(WireModel):
                 parsed["other"][str(raw_key)] = units
                 parsed["present"].append(str(raw_key))
                 continue
-            adapter = _adapter(_UNIT_MODELS[kind])
-            good = []
-            for index, unit in enumerate(units):
-                try:
-                    good.append(adapter.validate_python(unit))
-                except ValidationError as err:
-                    parsed["warnings"].append(f"insights.{raw_key}[{index}] skipped: {_describe_error(err)}")
-            parsed[kind] = parsed.get(kind, []) + good
+            parsed[kind] = parsed.get(kind, []) + _units(_UNIT_MODELS[kind], units, f"insights.{raw_key}", parsed)
             parsed["present"].append(kind)
         summary = parsed.get(InsightType.SUMMARY)
         if summary:
@@ -201,12 +194,30 @@ class Insights(WireModel):
 
 
 _ADAPTERS: dict[type[WireModel], TypeAdapter[Any]] = {}
+_LIST_ADAPTERS: dict[type[WireModel], TypeAdapter[Any]] = {}
 
 
 def _adapter(model: type[WireModel]) -> TypeAdapter[Any]:
     if model not in _ADAPTERS:
         _ADAPTERS[model] = TypeAdapter(model)
     return _ADAPTERS[model]
+
+
+def _units(model: type[WireModel], units: list[Any], where: str, parsed: dict[str, Any]) -> list[Any]:
+    """Validate a list of units in one pass; only when that fails, unit by unit, skipping the bad ones."""
+    if model not in _LIST_ADAPTERS:
+        _LIST_ADAPTERS[model] = TypeAdapter(list[model])  # type: ignore[valid-type]
+    try:
+        return _LIST_ADAPTERS[model].validate_python(units)
+    except ValidationError:
+        pass  # some unit is malformed: find it, keep the rest
+    good = []
+    for index, unit in enumerate(units):
+        try:
+            good.append(_adapter(model).validate_python(unit))
+        except ValidationError as err:
+            parsed["warnings"].append(f"{where}[{index}] skipped: {_describe_error(err)}")
+    return good
 
 
 def _looks_ordinal(units: list[SummaryUnit]) -> bool:

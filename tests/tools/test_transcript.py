@@ -11,6 +11,7 @@ import srt
 import webvtt
 
 from server.ringsense.models import RecordingInsights
+from server.sandbox.dataset import build_dataset
 from tools.formatting import CONTENT_BEGIN, CONTENT_END, RESPONSE_BUDGET_CHARS
 from tools.models import TranscriptFormat
 from tools.transcript import (
@@ -228,3 +229,14 @@ def test_a_page_past_filters_says_how_to_continue():
     assert "offset=10" in page.hint
     last = render_page(build_turns(legs), legs, PageRequest(offset=page.total_turns - 1, limit=10))
     assert last.next_offset is None and "last page" in last.hint
+
+
+def test_stats_count_the_same_turns_that_rendering_builds():
+    recordings = [long_recording(500, seed=3)] + [
+        RecordingInsights.model_validate(rec.insights)
+        for call in build_dataset().calls
+        for rec in call.recordings
+        if rec.insights
+    ]
+    for rec in recordings:
+        assert transcript_stats(rec).turns == len(build_turns([Leg(rec)])), rec.source_record_id
