@@ -59,7 +59,7 @@ class Runtime:
             self.platform = SandboxPlatform()
         transport = httpx.ASGITransport(app=create_sandbox_app(self.platform))
         http = httpx.AsyncClient(transport=transport, base_url=SANDBOX_URL)
-        user = self.sandbox_user or self.platform.dataset.users[0]
+        user = self.sandbox_user or self.platform.users[0]
         credentials = JWTCredentials(client_id=SANDBOX_CLIENT_ID, client_secret=SANDBOX_CLIENT_SECRET, jwt=user.jwt)
         return RingSenseClient(server_url=SANDBOX_URL, credentials=credentials, http_client=http)
 

@@ -11,6 +11,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
 from server.sandbox.dataset import build_dataset
+from server.sandbox.dataset_people import users as default_users
 from server.sandbox.errors import JSON, api_error, oauth_error
 from server.sandbox.faults import FaultInjector
 from server.sandbox.ratelimit import RateLimiter
@@ -102,7 +103,7 @@ class SandboxPlatform:
         rate_limits: Mapping[str, int] | None = None,
         penalty_seconds: float | None = None,
     ) -> None:
-        self.dataset = dataset if dataset is not None else build_dataset()
+        self._dataset = dataset
         self.clock = clock
         self.access_token_ttl = access_token_ttl
         self.refresh_token_ttl = refresh_token_ttl
@@ -118,6 +119,18 @@ class SandboxPlatform:
         self._access: dict[str, _AccessToken] = {}
         self._refresh: dict[str, _RefreshToken] = {}
         self._rejected_jwts: set[str] = set()
+
+    @property
+    def dataset(self) -> Dataset:
+        """The sample data, built on first use: a stdio server in sandbox mode answers `initialize` sooner."""
+        if self._dataset is None:
+            self._dataset = build_dataset()
+        return self._dataset
+
+    @property
+    def users(self) -> list[SandboxUser]:
+        """The account's users, without building the calls when they are not needed yet."""
+        return self._dataset.users if self._dataset is not None else default_users()
 
     # -- request log ----------------------------------------------------------------------------------------
 
@@ -156,13 +169,13 @@ class SandboxPlatform:
     # -- users ----------------------------------------------------------------------------------------------
 
     def user_by_jwt(self, jwt: str) -> SandboxUser | None:
-        for user in self.dataset.users:
+        for user in self.users:
             if hmac.compare_digest(user.jwt.encode(), jwt.encode()):
                 return user
         return None
 
     def user_by_extension(self, extension_id: str) -> SandboxUser | None:
-        return next((u for u in self.dataset.users if u.extension_id == extension_id), None)
+        return next((u for u in self.users if u.extension_id == extension_id), None)
 
     # -- OAuth ----------------------------------------------------------------------------------------------
 
