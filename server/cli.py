@@ -52,7 +52,11 @@ def _parser() -> argparse.ArgumentParser:
 
     for command in sub.choices.values():
         command.add_argument(
-            "--log-level", choices=LOG_LEVELS, default="WARNING", type=str.upper, help="log level (logs go to stderr)"
+            "--log-level",
+            choices=LOG_LEVELS,
+            default=None,
+            type=str.upper,
+            help="log level (logs go to stderr; default WARNING, INFO for HTTP services)",
         )
     return parser
 
@@ -66,6 +70,11 @@ def parse_args(argv: Sequence[str]) -> argparse.Namespace:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(sys.argv[1:] if argv is None else argv)
+    if args.log_level is None:
+        # HTTP services announce where they listen (INFO); a stdio server stays quiet unless asked.
+        http_service = args.command == "sandbox" or (args.command == "serve" and args.transport == "http")
+        args.log_level = "INFO" if http_service else "WARNING"
+    # Imported after parsing, on purpose: --help stays instant and each command loads only what it uses.
     from .config import load_settings
     from .logs import configure_logging
     from .ringsense.errors import ConfigurationError
@@ -76,7 +85,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
         return run_demo()
     if args.command == "sandbox":
-        configure_logging(args.log_level if args.log_level != "WARNING" else "INFO")
+        configure_logging(args.log_level)
         from .sandbox import run_sandbox
 
         try:

@@ -151,9 +151,12 @@ def summarize_recording(
         lines = [neutralise(line).strip() for unit in found.call_notes for line in unit.value.splitlines()]
         out.call_notes = _limit([line for line in lines if line], "call_notes", detail, truncated)
     if "other" in wanted and found.other:
-        out.other_insights = {
-            neutralise(kind): _limit(units, "other", detail, truncated) for kind, units in found.other.items()
-        }
+        out.other_insights = {}
+        for kind, units in found.other.items():
+            objects = [unit for unit in units if isinstance(unit, dict)]
+            if len(objects) < len(units):
+                out.warnings.append(f"insights.{kind}: {len(units) - len(objects)} unit(s) that are not objects skipped")
+            out.other_insights[neutralise(kind)] = _limit(objects, "other", detail, truncated)
     if "transcript_stats" in wanted and has(InsightType.TRANSCRIPT):
         out.transcript_stats = transcript_stats(record)
     if "transcript" in wanted and has(InsightType.TRANSCRIPT):

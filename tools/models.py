@@ -108,7 +108,7 @@ class RecordingSummary(Output):
     ai_score: str | None = None
     sentiment: str | None = None
     call_notes: list[str] | None = None
-    other_insights: dict[str, list[Any]] | None = Field(
+    other_insights: dict[str, list[dict[str, Any]]] | None = Field(
         None, description="Insight kinds this server does not shape (e.g. QnA), as RingSense sent them."
     )
     transcript_stats: TranscriptStats | None = None
