@@ -1,0 +1,110 @@
+"""`python -m bench [--quick] [--output PATH] [--only NAME ...]`: run the benchmarks, print the table, write JSON."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import sys
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import anyio
+
+from bench.cold import measure_cold_start
+from bench.rate import RateConfig, measure_rate
+from bench.render import RenderConfig, measure_render
+from bench.results import Measure, table
+from bench.stdio_calls import StdioConfig, measure_over_stdio
+
+DEFAULT_OUTPUT = "bench-results.json"
+GROUPS = ("cold", "stdio", "render", "rate")
+
+
+@dataclass(frozen=True)
+class Config:
+    cold_rounds: int
+    stdio: StdioConfig
+    render: RenderConfig
+    rate: RateConfig
+
+
+FULL = Config(
+    cold_rounds=15,
+    stdio=StdioConfig(rounds=200, concurrency_rounds=6),
+    render=RenderConfig(size=4_000, small=1_000, large=16_000, repeats=9),
+    rate=RateConfig(recordings=200, limit=50, window=2.0),
+)
+# Same shapes, small sizes: every measure, in well under a minute.
+QUICK = Config(
+    cold_rounds=1,
+    stdio=StdioConfig(rounds=12, concurrency_rounds=2),
+    render=RenderConfig(size=500, small=125, large=2_000, repeats=2),
+    rate=RateConfig(recordings=40, limit=10, window=0.5),
+)
+
+
+def machine() -> dict[str, Any]:
+    """What the figures were measured on."""
+    info: dict[str, Any] = {
+        "nproc": os.cpu_count(),
+        "python": sys.version.split()[0],
+        "implementation": platform.python_implementation(),
+        "platform": platform.platform(),
+    }
+    try:
+        cpuinfo = Path("/proc/cpuinfo").read_text()
+        info["cpu"] = next(
+            (line.split(":", 1)[1].strip() for line in cpuinfo.splitlines() if line.startswith("model name")), None
+        )
+        meminfo = Path("/proc/meminfo").read_text().split()
+        info["memory_gib"] = round(int(meminfo[meminfo.index("MemTotal:") + 1]) / 1024**2, 1)
+    except (OSError, ValueError, StopIteration):
+        pass
+    return info
+
+
+def run(config: Config, groups: Sequence[str], progress: Callable[[str], None]) -> list[Measure]:
+    measures: list[Measure] = []
+    if "cold" in groups:
+        measures += measure_cold_start(config.cold_rounds, progress)
+    if "stdio" in groups:
+        measures += anyio.run(measure_over_stdio, config.stdio, progress)
+    if "render" in groups:
+        measures += measure_render(config.render, progress)
+    if "rate" in groups:
+        measures += anyio.run(measure_rate, config.rate, progress)
+    return measures
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
+    parser.add_argument("--quick", action="store_true", help="few repetitions, small sizes (well under a minute)")
+    parser.add_argument("--output", default=DEFAULT_OUTPUT, help=f"JSON results (default {DEFAULT_OUTPUT})")
+    parser.add_argument("--only", action="append", choices=GROUPS, help="run only these groups (repeatable)")
+    parser.add_argument("--quiet", action="store_true", help="no progress lines on stderr")
+    args = parser.parse_args(argv)
+    config = QUICK if args.quick else FULL
+
+    def progress(step: str) -> None:
+        if not args.quiet:
+            print(f"  … {step}", file=sys.stderr, flush=True)
+
+    started = time.perf_counter()
+    measures = run(config, args.only or GROUPS, progress)
+    seconds = time.perf_counter() - started
+    report = {
+        "quick": args.quick,
+        "machine": machine(),
+        "seconds": round(seconds, 1),
+        "measures": [m.as_dict() for m in measures],
+    }
+    Path(args.output).write_text(json.dumps(report, indent=2, ensure_ascii=False) + "\n")
+    print(table(measures))
+    missed = sum(not m.met for m in measures)
+    print(f"\n{len(measures) - missed}/{len(measures)} goals met in {seconds:.0f} s; results in {args.output}")
+    return 0
