@@ -240,3 +240,13 @@ def test_stats_count_the_same_turns_that_rendering_builds():
     ]
     for rec in recordings:
         assert transcript_stats(rec).turns == len(build_turns([Leg(rec)])), rec.source_record_id
+
+
+def test_stats_of_a_shared_response_are_computed_once_and_handed_out_as_copies():
+    rec = long_recording(200)
+    first = transcript_stats(rec)
+    first.utterances = -1  # a caller scribbling on its copy changes nothing for the next caller
+    again = transcript_stats(rec)
+    assert again.utterances == 200 and again is not first
+    other = long_recording(100, seed=9)
+    assert transcript_stats(other).utterances == 100
