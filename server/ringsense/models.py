@@ -12,7 +12,8 @@ The RingSense API is in beta and its docs and OpenAPI spec disagree, so these mo
 - One malformed unit (say a transcript line without `text`) is skipped and described in `warnings`; it never
   fails the whole response.
 
-API response models are kept apart from the tools' output models.
+API response models are kept apart from the tools' output models. The permission-check and call-log models live
+in `platform_models` and are re-exported here, so `server.ringsense.models` stays the one place to import from.
 """
 
 from __future__ import annotations
@@ -22,16 +23,22 @@ from enum import StrEnum
 from typing import Any, Literal
 
 from pydantic import (
-    AliasChoices,
-    BaseModel,
-    ConfigDict,
     Field,
     TypeAdapter,
     ValidationError,
     field_validator,
     model_validator,
 )
-from pydantic.alias_generators import to_camel
+
+from .platform_models import (
+    CallLogLeg,
+    CallLogPage,
+    CallLogParty,
+    CallLogRecord,
+    CallLogRecording,
+    PermissionCheck,
+)
+from .wire import Paging, WireModel
 
 __all__ = [
     "AIScoreUnit",
@@ -67,12 +74,6 @@ class InsightType(StrEnum):
     AI_SCORE = "AIScore"
     CALL_NOTES = "CallNotes"
     SENTIMENT = "Sentiment"
-
-
-class WireModel(BaseModel):
-    """Base for everything parsed off the wire: camelCase aliases, unknown fields kept."""
-
-    model_config = ConfigDict(extra="allow", populate_by_name=True, alias_generator=to_camel)
 
 
 # --- RingSense insight units -------------------------------------------------------------------
@@ -310,15 +311,6 @@ class RecordingInsights(WireModel):
         return None
 
 
-class Paging(WireModel):
-    page: int | None = None
-    per_page: int | None = None
-    page_start: int | None = None
-    page_end: int | None = None
-    total_pages: int | None = None
-    total_elements: int | None = None
-
-
 class SessionInsights(WireModel):
     """`SessionsInsightsResource`: one `RecordingInsights` per recording in a telephony session."""
 
@@ -344,116 +336,3 @@ class SessionInsights(WireModel):
         if data.get("paging") is None:
             data.pop("paging", None)
         return data
-
-
-# --- Permission check --------------------------------------------------------------------------
-
-
-class PermissionRef(WireModel):
-    id: str | None = None
-    uri: str | None = None
-    site_compatible: str | None = None
-    read_only: bool | None = None
-    assignable: bool | None = None
-
-
-class EffectiveRole(WireModel):
-    id: str | None = None
-    uri: str | None = None
-    domain: str | None = None
-
-
-class PermissionDetails(WireModel):
-    permission: PermissionRef | None = None
-    effective_role: EffectiveRole | None = None
-    scopes: list[str] = Field(default_factory=list)
-
-
-class PermissionCheck(WireModel):
-    """`AuthProfileCheckResource`."""
-
-    uri: str | None = None
-    successful: bool = False
-    details: PermissionDetails | None = None
-
-
-# --- Call log ----------------------------------------------------------------------------------
-
-
-class CallLogParty(WireModel):
-    phone_number: str | None = None
-    extension_number: str | None = None
-    extension_id: str | None = None
-    name: str | None = None
-
-    @field_validator("extension_id", mode="before")
-    @classmethod
-    def _id_as_string(cls, value: Any) -> Any:
-        return str(value) if isinstance(value, int) and not isinstance(value, bool) else value
-
-
-class CallLogRecording(WireModel):
-    id: str
-    uri: str | None = None
-    type: str | None = None
-    content_uri: str | None = None
-
-    @field_validator("id", mode="before")
-    @classmethod
-    def _id_as_string(cls, value: Any) -> Any:
-        return str(value) if isinstance(value, int) and not isinstance(value, bool) else value
-
-
-class CallLogLeg(WireModel):
-    start_time: datetime | None = None
-    duration: int | None = None
-    duration_ms: int | None = None
-    type: str | None = None
-    direction: str | None = None
-    action: str | None = None
-    result: str | None = None
-    leg_type: str | None = None
-    telephony_session_id: str | None = None
-    from_: CallLogParty | None = Field(None, alias="from", validation_alias=AliasChoices("from", "from_"))
-    to: CallLogParty | None = None
-    recording: CallLogRecording | None = None
-
-
-class CallLogRecord(CallLogLeg):
-    id: str
-    uri: str | None = None
-    session_id: str | None = None
-    legs: list[CallLogLeg] = Field(default_factory=list)
-
-    @property
-    def recordings(self) -> list[CallLogRecording]:
-        """Every distinct recording of the call: the record's own and each leg's, in order."""
-        seen: dict[str, CallLogRecording] = {}
-        for item in [self, *self.legs]:
-            if item.recording is not None and item.recording.id not in seen:
-                seen[item.recording.id] = item.recording
-        return list(seen.values())
-
-
-class Navigation(WireModel):
-    next_page: dict[str, Any] | None = None
-    previous_page: dict[str, Any] | None = None
-    first_page: dict[str, Any] | None = None
-    last_page: dict[str, Any] | None = None
-
-
-class CallLogPage(WireModel):
-    records: list[CallLogRecord] = Field(default_factory=list)
-    paging: Paging = Field(default_factory=Paging)
-    navigation: Navigation = Field(default_factory=Navigation)
-    level: Literal["account", "extension"] = Field(
-        "account",
-        description="Set by the client: which call log answered (extension when company access is missing).",
-    )
-
-    @property
-    def has_next(self) -> bool:
-        if self.navigation.next_page:
-            return True
-        paging = self.paging
-        return bool(paging.page and paging.total_pages and paging.page < paging.total_pages)
