@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from typing import TypeVar
+from typing import TypeVar, get_args
 
 from server.ringsense.errors import InsightsNotFoundError
 from server.ringsense.models import ConversationalUnit, InsightType, RecordingInsights, SessionInsights
@@ -24,17 +24,8 @@ from .models import (
 )
 from .transcript import Leg, PageRequest, build_turns, place_legs, render_page, transcript_stats
 
-DEFAULT_SECTIONS: tuple[Section, ...] = (
-    "summary",
-    "bulleted_summary",
-    "highlights",
-    "next_steps",
-    "ai_score",
-    "sentiment",
-    "call_notes",
-    "other",
-    "transcript_stats",
-)
+# Everything but the transcript itself, which is opt-in.
+DEFAULT_SECTIONS: tuple[Section, ...] = tuple(s for s in get_args(Section) if s != "transcript")
 _TYPES: dict[Section, InsightType | None] = {
     "summary": InsightType.SUMMARY,
     "bulleted_summary": InsightType.BULLETED_SUMMARY,
@@ -81,9 +72,7 @@ def _timed(
             text=neutralise(unit.value),
             speaker=names.name(unit.speaker_id) if unit.speaker_id else None,
             at=clock(unit.start + offset) if unit.start is not None else None,
-            start_seconds=round(unit.start + offset, 2)
-            if detail == "full" and unit.start is not None
-            else None,
+            start_seconds=round(unit.start + offset, 2) if detail == "full" and unit.start is not None else None,
         )
         for unit in sorted(units, key=lambda u: (u.start is None, u.start or 0.0))
     ]
@@ -138,9 +127,7 @@ def summarize_recording(
         bullets = [Bullet(section=u.section, text=neutralise(u.value)) for u in found.bulleted_summary]
         out.bulleted_summary = _limit(bullets, "bulleted_summary", detail, truncated)
     if "highlights" in wanted and has(InsightType.HIGHLIGHTS):
-        out.highlights = _limit(
-            _timed(found.highlights, names, detail, leg.offset), "highlights", detail, truncated
-        )
+        out.highlights = _limit(_timed(found.highlights, names, detail, leg.offset), "highlights", detail, truncated)
     if "next_steps" in wanted and has(InsightType.NEXT_STEPS):
         out.next_steps = _timed(found.next_steps, names, detail, leg.offset)
     if "ai_score" in wanted and has(InsightType.AI_SCORE) and found.ai_score:
@@ -155,7 +142,9 @@ def summarize_recording(
         for kind, units in found.other.items():
             objects = [unit for unit in units if isinstance(unit, dict)]
             if len(objects) < len(units):
-                out.warnings.append(f"insights.{kind}: {len(units) - len(objects)} unit(s) that are not objects skipped")
+                out.warnings.append(
+                    f"insights.{kind}: {len(units) - len(objects)} unit(s) that are not objects skipped"
+                )
             out.other_insights[neutralise(kind)] = _limit(objects, "other", detail, truncated)
     if "transcript_stats" in wanted and has(InsightType.TRANSCRIPT):
         out.transcript_stats = transcript_stats(record)
@@ -178,9 +167,7 @@ def _not_found(kind: str, identifier: str, domain: str, err: InsightsNotFoundErr
         "Expert (RingSense) license, and they expire after the retention period (1 year by default)."
     )
     if kind == "recording" and identifier.startswith("s-"):
-        message += (
-            " This id looks like a telephony session id (it starts with 's-'): use get_insights_by_session."
-        )
+        message += " This id looks like a telephony session id (it starts with 's-'): use get_insights_by_session."
     elif kind == "session" and identifier.isdigit():
         message += " This id looks like a recording id: use get_insights_by_record."
     message += " Use list_recorded_calls to find the ids of recorded calls."
@@ -189,18 +176,14 @@ def _not_found(kind: str, identifier: str, domain: str, err: InsightsNotFoundErr
     return ToolFailure(message)
 
 
-async def fetch_record(
-    deps: Deps, record_id: str, domain: str, types: list[InsightType] | None
-) -> RecordingInsights:
+async def fetch_record(deps: Deps, record_id: str, domain: str, types: list[InsightType] | None) -> RecordingInsights:
     try:
         return await deps.client.get_record_insights(record_id, domain=domain, insight_types=types)
     except InsightsNotFoundError as err:
         raise _not_found("recording", record_id, domain, err) from err
 
 
-async def fetch_session(
-    deps: Deps, session_id: str, domain: str, types: list[InsightType] | None
-) -> SessionInsights:
+async def fetch_session(deps: Deps, session_id: str, domain: str, types: list[InsightType] | None) -> SessionInsights:
     try:
         session = await deps.client.get_session_insights(session_id, domain=domain, insight_types=types)
     except InsightsNotFoundError as err:
@@ -238,9 +221,7 @@ async def get_insights_by_record(
     )
     if len(result.model_dump_json()) > RESPONSE_BUDGET_CHARS and result.transcript is not None:
         result.transcript = None
-        result.hint += (
-            " The inline transcript was left out to stay within the response budget; use render_transcript."
-        )
+        result.hint += " The inline transcript was left out to stay within the response budget; use render_transcript."
     return result
 
 
@@ -260,9 +241,7 @@ async def get_insights_by_session(
         lean = [s for s in sections if s != "transcript"]
         shaped = [summarize_recording(leg.insights, lean, "concise", leg=leg) for leg in legs]
         result = _session_result(deps, session_id, domain, session, legs, shaped)
-        result.hint += (
-            " Legs were shortened to concise detail without transcripts to stay within the response budget."
-        )
+        result.hint += " Legs were shortened to concise detail without transcripts to stay within the response budget."
     return result
 
 
