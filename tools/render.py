@@ -92,9 +92,7 @@ async def render_transcript(
     )
     incomplete = [leg for leg in legs if _stops_early(leg)]
     if incomplete and page.next_offset is None:
-        page.hint += (
-            " Note: RingSense transcribed only part of this recording; the transcript ends before the call."
-        )
+        page.hint += " Note: RingSense transcribed only part of this recording; the transcript ends before the call."
     return page
 
 

@@ -113,11 +113,7 @@ def _transcript_stats(insights: RecordingInsights) -> TranscriptStats:
     last = max(unit.end for unit in lines)
     span = max(0.0, last - first)
     coverage = round(min(1.0, span / recording), 3) if recording else None
-    complete = (
-        recording is None
-        or last >= recording - COMPLETE_SLACK_SECONDS
-        or span >= recording * COMPLETE_COVERAGE
-    )
+    complete = recording is None or last >= recording - COMPLETE_SLACK_SECONDS or span >= recording * COMPLETE_COVERAGE
     note = None
     if not complete:
         note = (
@@ -200,11 +196,7 @@ def _leg_header(legs: Sequence[Leg], index: int, style: TranscriptFormat) -> str
 
 def _render_one(turn: Turn, number: int, style: TranscriptFormat, timestamps: bool) -> str:
     if style == "text":
-        return (
-            f"[{clock(turn.start)}] {turn.speaker}: {turn.text}"
-            if timestamps
-            else f"{turn.speaker}: {turn.text}"
-        )
+        return f"[{clock(turn.start)}] {turn.speaker}: {turn.text}" if timestamps else f"{turn.speaker}: {turn.text}"
     if style == "markdown":
         stamp = f" _{clock(turn.start)}_" if timestamps else ""
         return f"**{turn.speaker}**{stamp}: {turn.text}"
@@ -322,9 +314,7 @@ def _page(
         span = f"{clock(chosen[0].start)}–{clock(chosen[-1].end)}" if chosen else "none"
         hint = f"Turns {offset + 1}–{end} of {total}{describe_filters} ({span})."
         if next_offset is not None:
-            hint += (
-                f" For more, call render_transcript again with the same arguments and offset={next_offset}."
-            )
+            hint += f" For more, call render_transcript again with the same arguments and offset={next_offset}."
         else:
             hint += " This is the last page."
     return TranscriptPage(
