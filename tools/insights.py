@@ -10,7 +10,7 @@ from server.ringsense.models import ConversationalUnit, InsightType, RecordingIn
 
 from .deps import Deps
 from .errors import ToolFailure
-from .formatting import RESPONSE_BUDGET_CHARS, SpeakerDirectory, clock, iso_utc, neutralise
+from .formatting import RESPONSE_BUDGET_CHARS, SpeakerDirectory, clock, iso_utc, neutralise, response_chars
 from .models import (
     Bullet,
     CallInfo,
@@ -215,14 +215,22 @@ async def get_insights_by_record(
     detail: Detail = "concise",
 ) -> RecordingInsightsResult:
     record = await fetch_record(deps, record_id, domain, insight_types_for(sections))
-    summary = summarize_recording(record, sections, detail)
-    result = RecordingInsightsResult(
-        **dict(summary), data_source=deps.data_source, hint=_record_hint(record_id, summary)
-    )
-    if len(result.model_dump_json()) > RESPONSE_BUDGET_CHARS and result.transcript is not None:
-        result.transcript = None
+    result = _record_result(deps, record, sections, detail)
+    if response_chars(result) > RESPONSE_BUDGET_CHARS and result.transcript is not None:
+        result = _record_result(deps, record, [s for s in sections if s != "transcript"], detail)
         result.hint += " The inline transcript was left out to stay within the response budget; use render_transcript."
+    if response_chars(result) > RESPONSE_BUDGET_CHARS and detail == "full":
+        result = _record_result(deps, record, [s for s in sections if s != "transcript"], "concise")
+        result.hint += " Full detail did not fit the response budget, so lists were shortened to concise detail."
     return result
+
+
+def _record_result(
+    deps: Deps, record: RecordingInsights, sections: Sequence[Section], detail: Detail
+) -> RecordingInsightsResult:
+    summary = summarize_recording(record, sections, detail)
+    hint = _record_hint(record.source_record_id, summary)
+    return RecordingInsightsResult(**dict(summary), data_source=deps.data_source, hint=hint)
 
 
 async def get_insights_by_session(
@@ -237,7 +245,7 @@ async def get_insights_by_session(
     legs = place_legs(session.records)
     shaped = [summarize_recording(leg.insights, sections, detail, leg=leg) for leg in legs]
     result = _session_result(deps, session_id, domain, session, legs, shaped)
-    if len(result.model_dump_json()) > RESPONSE_BUDGET_CHARS:
+    if response_chars(result) > RESPONSE_BUDGET_CHARS:
         lean = [s for s in sections if s != "transcript"]
         shaped = [summarize_recording(leg.insights, lean, "concise", leg=leg) for leg in legs]
         result = _session_result(deps, session_id, domain, session, legs, shaped)

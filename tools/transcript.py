@@ -20,6 +20,7 @@ from .formatting import (
     SpeakerDirectory,
     clock,
     neutralise,
+    response_chars,
 )
 from .models import TranscriptFormat, TranscriptPage, TranscriptStats
 
@@ -287,7 +288,7 @@ def render_page(
         size += cost
     while True:
         page = _page(turns, chosen, legs, request, offset, total, record_id, session_id, describe_filters)
-        if len(page.model_dump_json()) <= RESPONSE_BUDGET_CHARS or len(chosen) <= 1:
+        if response_chars(page) <= RESPONSE_BUDGET_CHARS or len(chosen) <= 1:
             return page
         chosen = chosen[: max(1, int(len(chosen) * 0.8))]
 
