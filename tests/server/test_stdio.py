@@ -10,6 +10,8 @@ import anyio
 import pytest
 from mcp import Client, StdioServerParameters
 
+from server.sandbox import SANDBOX_CLIENT_ID, SANDBOX_CLIENT_SECRET, SandboxPlatform, serve_sandbox
+
 pytestmark = pytest.mark.anyio
 
 
@@ -64,3 +66,36 @@ async def test_demo_walks_through_the_tools_over_stdio():
         "get_insights_by_session",
     ):
         assert step in output
+
+
+async def test_check_against_the_sandbox_walks_every_step_to_a_ready_verdict():
+    with anyio.fail_after(60):
+        result = await anyio.run_process(
+            [sys.executable, "-m", "server", "check", "--sandbox"],
+            env={"PATH": os.environ.get("PATH", "")},
+            check=False,
+        )
+    output = result.stdout.decode()
+    assert result.returncode == 0, output + result.stderr.decode()[-2000:]
+    for step in ("sign-in", "permission", "call log", "insights"):
+        assert f"✔ {step}:" in output
+    assert "Verdict: READY" in output
+
+
+async def test_check_with_a_rejected_jwt_says_not_ready_and_why():
+    """Live mode against a loopback sandbox: the doctor reports the sign-in failure without echoing the JWT."""
+    bad_jwt = "eyJhbGciOiJub25lIn0.eyJzdWIiOiJjYW5hcnkifQ.canary-signature-4f1d"
+    async with serve_sandbox(SandboxPlatform()) as base_url:
+        env = {
+            "PATH": os.environ.get("PATH", ""),
+            "RC_SERVER_URL": base_url,
+            "RC_APP_CLIENT_ID": SANDBOX_CLIENT_ID,
+            "RC_APP_CLIENT_SECRET": SANDBOX_CLIENT_SECRET,
+            "RC_USER_JWT": bad_jwt,
+        }
+        with anyio.fail_after(60):
+            result = await anyio.run_process([sys.executable, "-m", "server", "check"], env=env, check=False)
+    output = result.stdout.decode() + result.stderr.decode()
+    assert result.returncode == 1
+    assert "✘ sign-in" in output and "JWT" in output and "Verdict: NOT READY" in output
+    assert bad_jwt not in output and SANDBOX_CLIENT_SECRET not in output
