@@ -299,12 +299,18 @@ def _auth_message(status: int, parsed: ErrorBody, operation: Operation) -> str:
     if operation is Operation.TOKEN_REFRESH:
         return "RingCentral rejected the refresh token (expired, already used or revoked); log in again."
     if code == "OAU-128" or oauth == "expired_token":
-        return "The access token has expired; it must be refreshed or a new one issued."
+        return (
+            "The access token expired while the request was under way, and renewing it did not help in time. "
+            "Try the call again; if it keeps failing, check the server's clock and RingCentral's status."
+        )
     if code == "CMN-405":
         return "RingCentral requires a login to an extension: use a user's JWT credential, not an admin-only one."
     if code == "OAU-149":
-        return "RingCentral could not parse the access token; log in again."
-    return "RingCentral refused the access token (expired, revoked or invalid); log in again."
+        return "RingCentral could not parse the access token. Try the call again (the server logs in anew)."
+    return (
+        "RingCentral refused the access token (expired, revoked or invalid). Try the call again (the server logs "
+        "in anew); if it keeps failing, check that the JWT credential is still valid with `ringsense-mcp check`."
+    )
 
 
 def _permission_message(parsed: ErrorBody, operation: Operation) -> str:
@@ -340,6 +346,11 @@ def error_from_response(
     `operation` names what the request was for (it picks the likely cause the message names); `secrets`
     are scrubbed from the message.
     """
+    secrets = list(secrets)
+    if secrets and body:
+        # Scrub the whole body before anything is cut to an excerpt: a secret straddling the cut would
+        # otherwise escape the replacement and half of it would be quoted.
+        body = scrub(body.decode("utf-8", errors="replace") if isinstance(body, bytes) else body, secrets)
     parsed = parse_error_body(body)
     request_id = _header(headers, "RCRequestId")
     code = parsed.error_code or parsed.oauth_error
@@ -393,7 +404,6 @@ def error_from_response(
         cls = UpstreamError
         message = f"RingCentral answered with an unexpected HTTP {status}."
 
-    secrets = list(secrets)
     return cls(
         scrub(message + quoted, secrets),
         status=status,
