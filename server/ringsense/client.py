@@ -53,6 +53,7 @@ __all__ = [
 
 DEFAULT_TIMEOUT = httpx.Timeout(30.0, connect=10.0)
 REVOKE_TIMEOUT = 5.0  # aclose() waits this long at most for the best-effort revoke
+MAX_TOKEN_RENEWALS = 2  # 401-driven token renewals per request (a second covers a token expiring in the queue)
 USER_AGENT = "ringsense-mcp/0.1 (python-httpx)"
 
 _ACCOUNT_CALL_LOG = "/restapi/v1.0/account/~/call-log"
@@ -278,12 +279,15 @@ class RingSenseClient:
         headers: Mapping[str, str] | None = None,
         form: Mapping[str, str] | None = None,
         auth: httpx.Auth | None = None,
+        bearer: Callable[[], Awaitable[str]] | None = None,
     ) -> httpx.Response:
-        """One paced request; transport failures become NetworkError."""
+        """One paced request; transport failures become NetworkError. `bearer` is asked once the turn has come."""
         if self._closed:
             raise RuntimeError("the RingSenseClient is closed")
         url = self._url(path, params)
         async with self._pacer.slot(group, max_penalty_wait=self._retry.max_delay):
+            if bearer is not None:
+                headers = {**(headers or {}), "Authorization": f"Bearer {await bearer()}"}
             try:
                 response = await self._http.request(
                     method,
@@ -340,7 +344,8 @@ class RingSenseClient:
             first = err.errors()[0]
             where = ".".join(str(part) for part in first["loc"]) or "body"
             raise ResponseFormatError(
-                f"RingCentral's response does not have the documented shape ({where}: {first['msg']}).",
+                f"RingCentral's response does not have the documented shape ({where}: {first['msg']}). "
+                "Try again; if it persists, the API may have changed: report it with the request id.",
                 status=response.status_code,
                 request_id=response.headers.get("RCRequestId"),
             ) from None
@@ -348,8 +353,12 @@ class RingSenseClient:
     async def _get(
         self, model: type[M], path: str, params: Mapping[str, str], *, group: RateLimitGroup, operation: Operation
     ) -> M:
-        """GET `model` with a bearer token: one refresh-and-replay on 401, retries per the policy."""
-        replayed = False
+        """GET `model` with a bearer token: refresh-and-replay on 401 (bounded), retries per the policy.
+
+        The token is taken after the request's turn in the pacer has come, not before: under load a request may
+        wait long enough in the queue for the token it would have carried to expire.
+        """
+        renewed: set[str] = set()  # tokens rejected with a 401 and renewed, across attempts
         auth_errors: list[RingSenseError] = []  # errors of the token request: already retried, never again
 
         async def token(renew_rejected: str | None = None) -> str:
@@ -362,22 +371,24 @@ class RingSenseClient:
                 raise
 
         async def attempt() -> M:
-            nonlocal replayed
-            bearer = await token()
-            response = await self._send(
-                "GET", path, group=group, params=params, headers={"Authorization": f"Bearer {bearer}"}
-            )
-            if response.status_code == 401 and not replayed:
-                replayed = True
+            sent: list[str] = []
+
+            async def bearer() -> str:
+                sent.append(await token())
+                return sent[-1]
+
+            response = await self._send("GET", path, group=group, params=params, bearer=bearer)
+            # A 401 for a token not renewed yet: renew once for it and replay. A second token can expire
+            # during the replay's wait under heavy load, so a different rejected token may be renewed too.
+            while response.status_code == 401 and sent[-1] not in renewed and len(renewed) < MAX_TOKEN_RENEWALS:
+                renewed.add(sent[-1])
                 try:
-                    bearer = await token(renew_rejected=bearer)
+                    await token(renew_rejected=sent[-1])
                 except TokenExpiredError as error:  # a pre-issued token: say which request found out
                     rejected = self._error(response, operation, group)
                     error.error_code, error.request_id = rejected.error_code, rejected.request_id
                     raise
-                response = await self._send(
-                    "GET", path, group=group, params=params, headers={"Authorization": f"Bearer {bearer}"}
-                )
+                response = await self._send("GET", path, group=group, params=params, bearer=bearer)
             if not response.is_success:
                 raise self._error(response, operation, group)
             return self._parse(model, response)
