@@ -22,16 +22,25 @@ logger = logging.getLogger(__name__)
 MAX_COMPLETIONS = 100
 
 
+MAX_SHOWN_URI = 120
+
+
+def _shown(uri: str) -> str:
+    """The URI for an error message; a long one is cut so that a hostile URI is not echoed back whole."""
+    return uri if len(uri) <= MAX_SHOWN_URI else f"{uri[:MAX_SHOWN_URI]}… ({len(uri)} characters)"
+
+
 @asynccontextmanager
 async def resource_errors(uri: str) -> AsyncIterator[None]:
+    shown = _shown(uri)
     try:
         yield
     except (InvalidIdError, NotFoundError) as err:
-        raise ResourceNotFoundError(f"{uri}: {describe(err)}") from err
+        raise ResourceNotFoundError(f"{shown}: {describe(err)}") from err
     except ToolFailure as err:
-        raise ResourceNotFoundError(f"{uri}: {err}") from err
+        raise ResourceNotFoundError(f"{shown}: {err}") from err
     except RingSenseError as err:
-        raise ResourceError(f"{uri}: {describe(err)}") from err
+        raise ResourceError(f"{shown}: {describe(err)}") from err
 
 
 def register_resources(mcp: MCPServer, runtime: Runtime) -> None:

@@ -120,6 +120,8 @@ class Query:
             raise invalid
         if not (1 <= query.per_page <= 100) or query.date_from > query.date_to:
             raise invalid
+        if query.date_to - query.date_from > timedelta(days=MAX_RANGE_DAYS):  # a cursor is not signed
+            raise invalid
         return query
 
 
