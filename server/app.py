@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from typing import TYPE_CHECKING, Literal
 
@@ -12,6 +12,7 @@ from .config import Settings
 from .mcp_tools import register_tools
 from .prompts import register_prompts
 from .resources import register_resources
+from .ringsense import RingSenseClient
 from .runtime import Runtime, __version__
 
 if TYPE_CHECKING:
@@ -48,14 +49,16 @@ def build_server(
     *,
     platform: SandboxPlatform | None = None,
     sandbox_user: SandboxUser | None = None,
+    client_factory: Callable[[], RingSenseClient] | None = None,
     log_level: LogLevel = "INFO",
 ) -> MCPServer:
     """The `ringsense` MCP server.
 
     In sandbox mode, `platform` and `sandbox_user` let tests and benchmarks drive a sandbox they can inspect
-    and fault, signed in as any sample user.
+    and fault, signed in as any sample user. `client_factory` replaces how the one RingSense client is made
+    (its timeout, retry policy, pacer, cache, clock), for tests that control time and faults.
     """
-    runtime = Runtime(settings, platform=platform, sandbox_user=sandbox_user)
+    runtime = Runtime(settings, platform=platform, sandbox_user=sandbox_user, client_factory=client_factory)
 
     @asynccontextmanager
     async def lifespan(server: MCPServer) -> AsyncIterator[Runtime]:

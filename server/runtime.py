@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
@@ -29,11 +29,17 @@ class Runtime:
     """Owns the client for the server's lifetime; handlers reach it through `deps`."""
 
     def __init__(
-        self, settings: Settings, *, platform: SandboxPlatform | None = None, sandbox_user: SandboxUser | None = None
+        self,
+        settings: Settings,
+        *,
+        platform: SandboxPlatform | None = None,
+        sandbox_user: SandboxUser | None = None,
+        client_factory: Callable[[], RingSenseClient] | None = None,
     ) -> None:
         self.settings = settings
         self.platform = platform
         self.sandbox_user = sandbox_user
+        self.client_factory = client_factory
         self._deps: Deps | None = None
         self._recent: tuple[float, dict[str, list[str]]] | None = None
 
@@ -44,6 +50,8 @@ class Runtime:
         return self._deps
 
     def _client(self) -> RingSenseClient:
+        if self.client_factory is not None:
+            return self.client_factory()
         if not self.settings.sandbox:
             return RingSenseClient(server_url=self.settings.server_url, credentials=self.settings.credentials)
         # Lazy import: the sandbox (and its sample data) is only needed in sandbox mode, and stdio start-up is

@@ -19,6 +19,7 @@ from .models import CallRow, Party, RecordedCallsResult
 
 DEFAULT_RANGE_DAYS = 7
 MAX_RANGE_DAYS = 366
+EARLIEST_YEAR = 2000  # no RingCentral call log reaches further back
 Direction = Literal["Inbound", "Outbound"]
 _DATE_FORMAT_HELP = "use YYYY-MM-DD (the whole day, UTC) or an ISO-8601 datetime such as 2026-11-20T14:00:00Z"
 _PHONE_KEEP = re.compile(r"[\s().\-]")
@@ -32,7 +33,7 @@ def parse_when(value: str, name: str, *, end_of_day: bool) -> datetime:
             day = date.fromisoformat(text)
         except ValueError:
             raise ToolFailure(f"{name}={value!r} is not a real date: {_DATE_FORMAT_HELP}.") from None
-        return datetime.combine(day, time.max if end_of_day else time.min, tzinfo=UTC)
+        return _plausible(datetime.combine(day, time.max if end_of_day else time.min, tzinfo=UTC), name, value)
     try:
         parsed = datetime.fromisoformat(text.replace("Z", "+00:00").replace("z", "+00:00"))
     except ValueError:
@@ -40,7 +41,13 @@ def parse_when(value: str, name: str, *, end_of_day: bool) -> datetime:
         raise ToolFailure(f"{name}={shown!r} is not a date: {_DATE_FORMAT_HELP}.") from None
     if parsed.tzinfo is None:
         parsed = parsed.replace(tzinfo=UTC)
-    return parsed.astimezone(UTC)
+    return _plausible(parsed.astimezone(UTC), name, value)
+
+
+def _plausible(when: datetime, name: str, value: str) -> datetime:
+    if when.year < EARLIEST_YEAR:
+        raise ToolFailure(f"{name}={value[:40]!r} is before {EARLIEST_YEAR}: RingCentral has no calls that old.")
+    return when
 
 
 def resolve_range(date_from: str | None, date_to: str | None, now: datetime) -> tuple[datetime, datetime]:

@@ -37,6 +37,8 @@ def test_missing_bounds_mean_the_last_seven_days():
         ("yesterday", None, "YYYY-MM-DD"),
         ("x" * 10_000, None, "…"),
         ("2024-01-01", "2026-01-01", "366 days"),
+        ("0001-01-01", "0001-01-02", "before 2000"),
+        ("1999-12-31T23:00:00Z", None, "before 2000"),
     ],
 )
 def test_bad_ranges_are_refused_with_a_fix(date_from, date_to, message):
