@@ -28,6 +28,9 @@ class SandboxH11Protocol(H11Protocol):
 
     def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
         super().connection_made(transport)
+        sock = transport.get_extra_info("socket")
+        if sock is not None:
+            sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         app = self.app
 
         async def with_close_hook(scope: Scope, receive: Receive, send: Send) -> None:
