@@ -13,10 +13,12 @@ import anyio
 from mcp import Client, StdioServerParameters
 
 WIDTH = min(100, shutil.get_terminal_size((100, 24)).columns)
+# Bold headings and dim call lines on a terminal; plain text when the output is piped or logged.
+BOLD, DIM, RESET = ("\033[1m", "\033[2m", "\033[0m") if sys.stdout.isatty() else ("", "", "")
 
 
 def _say(title: str) -> None:
-    print(f"\n\033[1m── {title} \033[0m" + "─" * max(0, WIDTH - len(title) - 4))
+    print(f"\n{BOLD}── {title} {RESET}" + "─" * max(0, WIDTH - len(title) - 4))
 
 
 def _wrap(text: str, indent: str = "  ") -> str:
@@ -25,7 +27,7 @@ def _wrap(text: str, indent: str = "  ") -> str:
 
 async def _call(client: Client, tool: str, args: dict[str, Any]) -> dict[str, Any]:
     shown = ", ".join(f"{k}={v!r}" for k, v in args.items())
-    print(f"\033[2m→ {tool}({shown})\033[0m")
+    print(f"{DIM}→ {tool}({shown}){RESET}")
     result = await client.call_tool(tool, args)
     if result.is_error:
         text = result.content[0].text if result.content else "(no message)"  # type: ignore[union-attr]
