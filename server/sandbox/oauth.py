@@ -11,7 +11,7 @@ from starlette.responses import JSONResponse, Response
 
 from server.sandbox.errors import ApiError, oauth_error
 from server.sandbox.guards import context_of, platform_of, throttle
-from server.sandbox.platform import JWT_BEARER_GRANT, SandboxPlatform
+from server.sandbox.platform import JWT_BEARER_GRANT
 
 REFRESH_GRANT = "refresh_token"
 FORM_CONTENT_TYPE = "application/x-www-form-urlencoded"
@@ -45,7 +45,7 @@ def _client_id(request: Request) -> str:
             client_id, _, secret = base64.b64decode(encoded.strip(), validate=True).decode().partition(":")
         except (binascii.Error, UnicodeDecodeError):
             client_id, secret = "", ""
-    if not SandboxPlatform.client_is_valid(client_id, secret):
+    if not platform_of(request).client_is_valid(client_id, secret):
         shown = client_id if client_id.isalnum() else ""  # echo a plausible id only, never a mangled secret
         raise oauth_error(
             401,

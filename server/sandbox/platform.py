@@ -9,6 +9,7 @@ import time
 import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from typing import Literal
 
 from server.sandbox.dataset import build_dataset
 from server.sandbox.dataset_people import users as default_users
@@ -102,8 +103,10 @@ class SandboxPlatform:
         rate_limit_window: float = 60.0,
         rate_limits: Mapping[str, int] | None = None,
         penalty_seconds: float | None = None,
+        client_secret: str = SANDBOX_CLIENT_SECRET,
     ) -> None:
         self._dataset = dataset
+        self._client_secret = client_secret  # the registered app's secret (tests use canary values)
         self.clock = clock
         self.access_token_ttl = access_token_ttl
         self.refresh_token_ttl = refresh_token_ttl
@@ -166,6 +169,14 @@ class SandboxPlatform:
         """The JWT bearer grant with ``jwt`` answers 400 invalid_grant from now on."""
         self._rejected_jwts.add(jwt)
 
+    def accept_jwt(self, jwt: str) -> None:
+        """Undo ``reject_jwt``: the credential was fixed."""
+        self._rejected_jwts.discard(jwt)
+
+    def issued_tokens(self, kind: Literal["access", "refresh"] | None = None) -> list[str]:
+        """Access and/or refresh tokens issued so far, oldest first of each kind (tests check none leaks)."""
+        return [*(self._access if kind != "refresh" else ()), *(self._refresh if kind != "access" else ())]
+
     # -- users ----------------------------------------------------------------------------------------------
 
     def user_by_jwt(self, jwt: str) -> SandboxUser | None:
@@ -179,10 +190,9 @@ class SandboxPlatform:
 
     # -- OAuth ----------------------------------------------------------------------------------------------
 
-    @staticmethod
-    def client_is_valid(client_id: str, client_secret: str) -> bool:
+    def client_is_valid(self, client_id: str, client_secret: str) -> bool:
         id_ok = hmac.compare_digest(client_id.encode(), SANDBOX_CLIENT_ID.encode())
-        secret_ok = hmac.compare_digest(client_secret.encode(), SANDBOX_CLIENT_SECRET.encode())
+        secret_ok = hmac.compare_digest(client_secret.encode(), self._client_secret.encode())
         return id_ok and secret_ok
 
     def login_with_jwt(self, jwt: str, client_id: str, access_ttl: float, refresh_ttl: float) -> JSON:

@@ -8,23 +8,19 @@ so `gauntlet_server` builds the server with the product's own `build_server`, ha
 
 from __future__ import annotations
 
-import base64
 import dataclasses
 import os
 import re
 import socket
 import time
-from collections.abc import AsyncIterator, Callable, Iterable
-from contextlib import asynccontextmanager
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
 import anyio
 import httpx
-import uvicorn
 from mcp.server.mcpserver import MCPServer
 from mcp.types import CallToolResult
-from starlette.types import ASGIApp, Receive, Scope, Send
 
 from server.app import LogLevel, build_server
 from server.config import Settings
@@ -34,7 +30,6 @@ from server.ringsense.retry import RetryPolicy
 from server.sandbox import SANDBOX_CLIENT_ID, SANDBOX_CLIENT_SECRET, SandboxPlatform
 from server.sandbox.dataset import build_dataset
 from server.sandbox.samples import Dataset, SandboxUser
-from server.sandbox.serve import SandboxH11Protocol
 
 # Generous platform-side limits for tests about something other than rate limits. The sandbox sends them as
 # X-Rate-Limit-* headers and the client's pacer adopts them.
@@ -197,60 +192,10 @@ def dataset_with_jwt(jwt: str) -> Dataset:
     return dataclasses.replace(DATASET, users=[dataclasses.replace(first, jwt=jwt), *others])
 
 
-class AcceptClientSecret:
-    """ASGI middleware in front of the sandbox: accepts `secret` as the registered app's client secret.
-
-    The sandbox knows one client secret (`SANDBOX_CLIENT_SECRET`, a class-level check), so the test presents
-    its own and this layer swaps it for the registered one on the way in.
-    """
-
-    def __init__(self, app: ASGIApp, secret: str) -> None:
-        self.app = app
-        presented = base64.b64encode(f"{SANDBOX_CLIENT_ID}:{secret}".encode())
-        registered = base64.b64encode(f"{SANDBOX_CLIENT_ID}:{SANDBOX_CLIENT_SECRET}".encode())
-        self._swap = (b"Basic " + presented, b"Basic " + registered)
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "http":
-            headers = [
-                (name, self._swap[1] if name == b"authorization" and value == self._swap[0] else value)
-                for name, value in scope["headers"]
-            ]
-            scope = {**scope, "headers": headers}
-        await self.app(scope, receive, send)
-
-
-@asynccontextmanager
-async def serve_on_loopback(app: ASGIApp) -> AsyncIterator[str]:
-    """`app` under uvicorn on 127.0.0.1:<free port>, with the sandbox's socket-closing protocol; yields the URL."""
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    sock.bind(("127.0.0.1", 0))
-    sock.listen()
-    config = uvicorn.Config(
-        app, http=SandboxH11Protocol, ws="none", lifespan="off", log_level="warning", timeout_graceful_shutdown=1
-    )
-    server = uvicorn.Server(config)
-    with sock:
-        async with anyio.create_task_group() as tasks:
-            tasks.start_soon(server.serve, [sock])
-            with anyio.fail_after(10):
-                while not server.started:  # noqa: ASYNC110 - uvicorn offers a flag, not an event
-                    await anyio.sleep(0.005)
-            try:
-                yield f"http://127.0.0.1:{sock.getsockname()[1]}"
-            finally:
-                server.should_exit = True
-
-
 def free_port() -> int:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
         sock.bind(("127.0.0.1", 0))
         return int(sock.getsockname()[1])
-
-
-def issued_tokens(platform: SandboxPlatform) -> list[str]:
-    """Every access and refresh token the sandbox has issued (read from its state; it has no public accessor)."""
-    return [*platform._access, *platform._refresh]
 
 
 def subprocess_env(**variables: str) -> dict[str, str]:

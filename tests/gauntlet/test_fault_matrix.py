@@ -94,9 +94,7 @@ def _reject_jwt(platform: SandboxPlatform) -> None:
 
 
 def _accept_jwt(platform: SandboxPlatform) -> None:
-    # The sandbox has no public "accept this JWT again"; the credential being fixed is modelled by forgetting
-    # the rejection (see docs/reliability.md, hooks).
-    platform._rejected_jwts.discard(platform.dataset.users[0].jwt)
+    platform.accept_jwt(platform.dataset.users[0].jwt)  # the credential was fixed
 
 
 @dataclass(frozen=True)

@@ -18,10 +18,10 @@ import pytest
 from mcp import Client
 from mcp.client.streamable_http import streamable_http_client
 
-from server.sandbox import SANDBOX_CLIENT_ID, SANDBOX_CLIENT_SECRET, SandboxPlatform, create_sandbox_app
+from server.sandbox import SANDBOX_CLIENT_ID, SANDBOX_CLIENT_SECRET, SandboxPlatform, serve_sandbox
 from tests.server.conftest import find_call
 
-from .harness import DATASET, REPORT, ROOMY_LIMITS, free_port, serve_on_loopback, subprocess_env, texts
+from .harness import DATASET, REPORT, ROOMY_LIMITS, free_port, subprocess_env, texts
 from .test_secret_canaries import wait_until_healthy
 
 pytestmark = [pytest.mark.anyio, pytest.mark.slow]
@@ -68,7 +68,7 @@ async def test_2000_calls_from_50_concurrent_clients_all_succeed_and_memory_stay
     port = free_port()
     latencies: list[float] = []
     failures: list[str] = []
-    async with serve_on_loopback(create_sandbox_app(platform)) as upstream:
+    async with serve_sandbox(platform) as upstream:
         env = subprocess_env(
             RC_SERVER_URL=upstream,
             RC_APP_CLIENT_ID=SANDBOX_CLIENT_ID,

@@ -28,18 +28,15 @@ from mcp.client.streamable_http import streamable_http_client
 from mcp.types import PromptReference, ResourceTemplateReference
 
 from server.runtime import SANDBOX_URL
-from server.sandbox import SANDBOX_CLIENT_ID, Fault, SandboxPlatform, create_sandbox_app
+from server.sandbox import SANDBOX_CLIENT_ID, Fault, SandboxPlatform, create_sandbox_app, serve_sandbox
 
 from .harness import (
     REPORT,
     ROOMY_LIMITS,
-    AcceptClientSecret,
     Upstream,
     dataset_with_jwt,
     free_port,
     gauntlet_server,
-    issued_tokens,
-    serve_on_loopback,
     subprocess_env,
     texts,
 )
@@ -82,7 +79,7 @@ def echo(platform: SandboxPlatform) -> str:
     predecessor). Older tokens are expired or used up; the client only remembers its last 8 for scrubbing, so
     an echo of a long-dead token would pass (docs/reliability.md).
     """
-    access, refresh = list(platform._access)[-2:], list(platform._refresh)[-2:]
+    access, refresh = platform.issued_tokens("access")[-2:], platform.issued_tokens("refresh")[-2:]
     return f"client_secret={CLIENT_SECRET} assertion={JWT} tokens={' '.join(access + refresh)}"
 
 
@@ -141,7 +138,7 @@ ERROR_PATHS = [
 
 
 def canary_platform() -> SandboxPlatform:
-    return SandboxPlatform(dataset_with_jwt(JWT), rate_limits=ROOMY_LIMITS)
+    return SandboxPlatform(dataset_with_jwt(JWT), rate_limits=ROOMY_LIMITS, client_secret=CLIENT_SECRET)
 
 
 class Witness:
@@ -166,7 +163,7 @@ class Witness:
                 assert failed == 0, f"{path.name}: should recover, failed for {failed} tools"
 
     def secrets_in(self, platform: SandboxPlatform, *extra: str) -> list[str]:
-        secrets = [CLIENT_SECRET, JWT, *issued_tokens(platform), *extra]
+        secrets = [CLIENT_SECRET, JWT, *platform.issued_tokens(), *extra]
         found = []
         for secret in secrets:
             for text in self.outputs:
@@ -239,7 +236,7 @@ async def drive(
 async def test_no_credential_reaches_output_or_logs_in_memory(caplog):
     caplog.set_level(logging.DEBUG)
     platform = canary_platform()
-    transport = httpx.ASGITransport(app=AcceptClientSecret(create_sandbox_app(platform), CLIENT_SECRET))
+    transport = httpx.ASGITransport(app=create_sandbox_app(platform))
     upstream = Upstream(
         url=SANDBOX_URL, user=platform.dataset.users[0], client_secret=CLIENT_SECRET, transport=transport
     )
@@ -250,7 +247,7 @@ async def test_no_credential_reaches_output_or_logs_in_memory(caplog):
         r.getMessage() + (logging.Formatter().formatException(r.exc_info) if r.exc_info else "") for r in caplog.records
     ]
     witness.outputs += logged
-    tokens = issued_tokens(platform)
+    tokens = platform.issued_tokens()
     assert len(tokens) >= 4, "the sandbox issued tokens (the check is not vacuous)"
     witness.assert_error_paths_taken(ERROR_PATHS)
     leaked = witness.secrets_in(platform)
@@ -265,11 +262,10 @@ async def test_no_credential_reaches_output_or_logs_in_memory(caplog):
 
 async def test_no_credential_reaches_output_or_stderr_over_stdio(tmp_path: Path):
     platform = canary_platform()
-    app = AcceptClientSecret(create_sandbox_app(platform), CLIENT_SECRET)
     stderr_path = tmp_path / "stderr.txt"
     witness = Witness()
     paths = [p for p in ERROR_PATHS if p.stdio]
-    async with serve_on_loopback(app) as url:
+    async with serve_sandbox(platform) as url:
         params = StdioServerParameters(
             command=sys.executable,
             args=["-m", "server", "serve", "--log-level", "DEBUG"],
@@ -299,12 +295,11 @@ async def test_no_credential_reaches_output_or_stderr_over_stdio(tmp_path: Path)
 
 async def test_no_credential_or_bearer_token_reaches_output_or_stderr_over_http(tmp_path: Path):
     platform = canary_platform()
-    app = AcceptClientSecret(create_sandbox_app(platform), CLIENT_SECRET)
     stderr_path = tmp_path / "stderr.txt"
     witness = Witness()
     port = free_port()
     paths = [p for p in ERROR_PATHS if p.stdio]
-    async with serve_on_loopback(app) as url:
+    async with serve_sandbox(platform) as url:
         env = subprocess_env(
             RC_SERVER_URL=url,
             RC_APP_CLIENT_ID=SANDBOX_CLIENT_ID,
@@ -358,13 +353,13 @@ async def wait_until_healthy(base: str) -> None:
 async def test_a_credential_cut_by_the_quote_limit_is_not_half_shown():
     """The platform's message is quoted up to 300 characters; a token straddling the cut must not leak a prefix."""
     platform = canary_platform()
-    transport = httpx.ASGITransport(app=AcceptClientSecret(create_sandbox_app(platform), CLIENT_SECRET))
+    transport = httpx.ASGITransport(app=create_sandbox_app(platform))
     upstream = Upstream(
         url=SANDBOX_URL, user=platform.dataset.users[0], client_secret=CLIENT_SECRET, transport=transport
     )
     async with Client(gauntlet_server(upstream)) as client:
         assert not (await client.call_tool("check_permission", {})).is_error
-        token = list(platform._access)[-1]
+        token = platform.issued_tokens("access")[-1]
         for padding in (250, 270, 290):
             message = "p" * padding + " " + token
             body = {
