@@ -216,10 +216,11 @@ async def get_insights_by_record(
 ) -> RecordingInsightsResult:
     record = await fetch_record(deps, record_id, domain, insight_types_for(sections))
     result = _record_result(deps, record, sections, detail)
-    if response_chars(result) > RESPONSE_BUDGET_CHARS and result.transcript is not None:
+    # Cheap tests first: the common answer (concise, no inline transcript) is never serialised twice.
+    if result.transcript is not None and response_chars(result) > RESPONSE_BUDGET_CHARS:
         result = _record_result(deps, record, [s for s in sections if s != "transcript"], detail)
         result.hint += " The inline transcript was left out to stay within the response budget; use render_transcript."
-    if response_chars(result) > RESPONSE_BUDGET_CHARS and detail == "full":
+    if detail == "full" and response_chars(result) > RESPONSE_BUDGET_CHARS:
         result = _record_result(deps, record, [s for s in sections if s != "transcript"], "concise")
         result.hint += " Full detail did not fit the response budget, so lists were shortened to concise detail."
     return result
