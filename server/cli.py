@@ -6,7 +6,7 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-from .runtime import __version__
+from . import __version__
 
 COMMANDS = ("serve", "demo", "check", "sandbox")
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
@@ -75,9 +75,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         http_service = args.command == "sandbox" or (args.command == "serve" and args.transport == "http")
         args.log_level = "INFO" if http_service else "WARNING"
     # Imported after parsing, on purpose: --help stays instant and each command loads only what it uses.
-    from .config import load_settings
+    from .config import ConfigurationError, load_settings
     from .logs import configure_logging
-    from .ringsense.errors import ConfigurationError
 
     if args.command == "demo":
         configure_logging(args.log_level)

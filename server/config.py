@@ -26,11 +26,30 @@ from urllib.parse import urlsplit
 from pydantic import SecretStr
 
 from server.ringsense.auth import AccessTokenCredentials, JWTCredentials
-from server.ringsense.errors import ConfigurationError
 
-__all__ = ["DEFAULT_SERVER_URL", "ENV_NAMES", "HTTP_TOKEN_ENV", "Settings", "load_http_token", "load_settings"]
+__all__ = [
+    "DEFAULT_SERVER_URL",
+    "ENV_NAMES",
+    "HTTP_TOKEN_ENV",
+    "ConfigurationError",
+    "Settings",
+    "load_http_token",
+    "load_settings",
+]
 
 DEFAULT_SERVER_URL = "https://platform.ringcentral.com"
+
+
+class ConfigurationError(ValueError):
+    """The configuration is missing or contradictory; raised at start, before any request is made.
+
+    `message` is the whole explanation, written for the person starting the server.
+    """
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
 
 ENV_NAMES: Mapping[str, tuple[str, ...]] = {
     "server_url": ("RC_SERVER_URL", "RINGCENTRAL_SERVER_URL"),

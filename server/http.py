@@ -30,10 +30,9 @@ from mcp.server.transport_security import TransportSecuritySettings
 from starlette.responses import JSONResponse, Response
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from .config import HTTP_TOKEN_ENV, load_http_token
+from . import __version__
+from .config import HTTP_TOKEN_ENV, ConfigurationError, load_http_token
 from .logs import RedactSecrets
-from .ringsense.errors import ConfigurationError
-from .runtime import __version__
 
 __all__ = [
     "GRACEFUL_SHUTDOWN_TIMEOUT",

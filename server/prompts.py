@@ -10,7 +10,7 @@ from mcp.types import INVALID_PARAMS
 from pydantic import Field
 
 from server.ringsense.errors import InvalidIdError
-from server.ringsense.ids import validate_id
+from server.ringsense.params import validate_id
 from tools.calls import parse_when
 from tools.errors import ToolFailure
 

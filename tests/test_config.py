@@ -6,9 +6,8 @@ import logging
 
 import pytest
 
-from server.config import DEFAULT_SERVER_URL, load_settings
+from server.config import DEFAULT_SERVER_URL, ConfigurationError, load_settings
 from server.ringsense.auth import AccessTokenCredentials, JWTCredentials
-from server.ringsense.errors import ConfigurationError
 
 CLIENT_ID = "AppClientId123"
 SECRET = "canary-client-secret-7f3a"

@@ -30,7 +30,7 @@ def neutralise(text: str) -> str:
 
 
 def clock(seconds: float | None) -> str | None:
-    """`m:ss` under an hour, `h:mm:ss` from an hour on; None stays None."""
+    """`mm:ss` under an hour (`05:03`), `h:mm:ss` from an hour on (`1:02:03`); None stays None."""
     if seconds is None:
         return None
     total = max(0, int(seconds))

@@ -15,7 +15,6 @@ from .errors import (
     ApiNotEnabledError,
     AuthenticationError,
     BadRequestError,
-    ConfigurationError,
     InsightsNotFoundError,
     InvalidIdError,
     NetworkError,
@@ -27,7 +26,6 @@ from .errors import (
     TokenExpiredError,
     UpstreamError,
 )
-from .ids import DOMAINS
 from .models import (
     CallLogPage,
     CallLogRecord,
@@ -36,6 +34,7 @@ from .models import (
     RecordingInsights,
     SessionInsights,
 )
+from .params import DOMAINS
 from .ratelimit import GroupBudget, Pacer, RateLimitGroup
 from .retry import MAX_ATTEMPTS, MAX_RETRY_DELAY, MAX_RETRY_TOTAL, RetryPolicy
 
@@ -53,7 +52,6 @@ __all__ = [
     "BadRequestError",
     "CallLogPage",
     "CallLogRecord",
-    "ConfigurationError",
     "GroupBudget",
     "InsightType",
     "InsightsNotFoundError",

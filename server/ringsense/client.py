@@ -14,6 +14,8 @@ import anyio
 import httpx
 from pydantic import BaseModel, ValidationError
 
+from server import __version__
+
 from .auth import REVOKE_PATH, AccessTokenCredentials, JWTCredentials, TokenManager
 from .cache import DEFAULT_CACHE_SIZE, DEFAULT_CACHE_TTL, CacheKey, InsightsCache
 from .errors import (
@@ -27,7 +29,8 @@ from .errors import (
     error_from_response,
     network_error,
 )
-from .ids import (
+from .models import CallLogPage, InsightType, PermissionCheck, RecordingInsights, SessionInsights
+from .params import (
     MAX_PAGE,
     MAX_PER_PAGE,
     choice_param,
@@ -39,7 +42,6 @@ from .ids import (
     validate_domain,
     validate_id,
 )
-from .models import CallLogPage, InsightType, PermissionCheck, RecordingInsights, SessionInsights
 from .ratelimit import Pacer, RateLimitGroup
 from .retry import RetryPolicy, run_with_retry
 
@@ -54,7 +56,7 @@ __all__ = [
 DEFAULT_TIMEOUT = httpx.Timeout(30.0, connect=10.0)
 REVOKE_TIMEOUT = 5.0  # aclose() waits this long at most for the best-effort revoke
 MAX_TOKEN_RENEWALS = 2  # 401-driven token renewals per request (a second covers a token expiring in the queue)
-USER_AGENT = "ringsense-mcp/0.1 (python-httpx)"
+USER_AGENT = f"ringsense-mcp/{__version__} (python-httpx)"
 
 _ACCOUNT_CALL_LOG = "/restapi/v1.0/account/~/call-log"
 _EXTENSION_CALL_LOG = "/restapi/v1.0/account/~/extension/~/call-log"

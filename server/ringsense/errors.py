@@ -2,7 +2,6 @@
 
 ```
 RingSenseError                     message, status, error_code, request_id, retry_after
-├── ConfigurationError             missing or contradictory configuration (raised at start)
 ├── InvalidIdError                 an id was refused before any request (also a ValueError)
 ├── AuthenticationError            401 / OAuth errors (bad client id/secret, expired or revoked JWT)
 │   └── TokenExpiredError          a pre-issued RC_ACCESS_TOKEN expired; no refresh is possible
@@ -40,7 +39,6 @@ __all__ = [
     "ApiNotEnabledError",
     "AuthenticationError",
     "BadRequestError",
-    "ConfigurationError",
     "InsightsNotFoundError",
     "InvalidIdError",
     "NetworkError",
@@ -113,10 +111,6 @@ class RingSenseError(Exception):
             f"{type(self).__name__}(message={self.message!r}, status={self.status!r}, "
             f"error_code={self.error_code!r}, request_id={self.request_id!r}, retry_after={self.retry_after!r})"
         )
-
-
-class ConfigurationError(RingSenseError):
-    """The configuration is missing or contradictory; raised at start, before any request."""
 
 
 class InvalidIdError(RingSenseError, ValueError):

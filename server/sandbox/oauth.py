@@ -15,9 +15,8 @@ from server.sandbox.platform import JWT_BEARER_GRANT
 
 REFRESH_GRANT = "refresh_token"
 FORM_CONTENT_TYPE = "application/x-www-form-urlencoded"
-# Documented bounds of the requestable access-token lifetime; the platform's own TTL is default and maximum.
+# Documented lower bound of the requestable access-token lifetime; the platform's own TTL is default and maximum.
 ACCESS_TTL_MIN = 600
-ACCESS_TTL_MAX = 3600
 _NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}
 
 

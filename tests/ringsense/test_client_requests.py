@@ -20,7 +20,7 @@ from .conftest import (
     ClientFactory,
 )
 from .fakes import FakeTime
-from .test_ids import HOSTILE_IDS
+from .test_params import HOSTILE_IDS
 
 pytestmark = pytest.mark.anyio
 

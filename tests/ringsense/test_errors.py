@@ -13,7 +13,6 @@ from server.ringsense.errors import (
     ApiNotEnabledError,
     AuthenticationError,
     BadRequestError,
-    ConfigurationError,
     InsightsNotFoundError,
     InvalidIdError,
     NetworkError,
@@ -45,7 +44,6 @@ def oauth(error: str, code: str, description: str) -> str:
 
 def test_the_tree_is_the_documented_one() -> None:
     parents = {
-        ConfigurationError: RingSenseError,
         InvalidIdError: RingSenseError,
         AuthenticationError: RingSenseError,
         TokenExpiredError: AuthenticationError,

@@ -14,7 +14,7 @@ EXPECTED = {
     # models
     "RecordingInsights", "SessionInsights", "PermissionCheck", "CallLogPage", "CallLogRecord", "InsightType",
     # errors
-    "RingSenseError", "ConfigurationError", "InvalidIdError", "AuthenticationError", "TokenExpiredError",
+    "RingSenseError", "InvalidIdError", "AuthenticationError", "TokenExpiredError",
     "PermissionDeniedError", "NotFoundError", "InsightsNotFoundError", "ApiNotEnabledError", "BadRequestError",
     "RateLimitedError", "UpstreamError", "NetworkError", "ResponseFormatError",
 }  # fmt: skip

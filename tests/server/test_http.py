@@ -17,11 +17,11 @@ from mcp import Client
 from mcp.client.streamable_http import streamable_http_client
 from mcp.types import CallToolResult
 
+from server import __version__
 from server.app import build_server
 from server.cli import parse_args
 from server.config import HTTP_TOKEN_ENV, load_settings
 from server.http import HEALTH_PATH, MCP_PATH, HTTPOptions, create_http_app, serve_http, uvicorn_config
-from server.runtime import __version__
 from server.sandbox import Fault, FaultInjector, SandboxPlatform
 
 TOKEN = "test-token-0123456789abcdef"

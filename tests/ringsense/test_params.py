@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from server.ringsense.errors import InvalidIdError
-from server.ringsense.ids import DOMAINS, MAX_ID_LENGTH, path_segment, validate_domain, validate_id
+from server.ringsense.params import DOMAINS, MAX_ID_LENGTH, path_segment, validate_domain, validate_id
 
 VALID_IDS = [
     "2728084995017",

@@ -1,4 +1,4 @@
-"""Validation of ids and other caller-supplied values, before any request is made.
+"""Request parameters checked before any request is made: ids, domains, dates, phone numbers and choices.
 
 Ids end up inside URL paths. An id such as `../../restapi/v1.0/account/~/extension` must never reach the
 platform as a path, so each id is checked against a strict ASCII allow-list and then sent as exactly one
