@@ -2,22 +2,19 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from typing import TYPE_CHECKING, Literal
+from typing import Literal
 
 from mcp.server.mcpserver import MCPServer
+
+from server import __version__
 
 from .config import Settings
 from .mcp_tools import register_tools
 from .prompts import register_prompts
 from .resources import register_resources
-from .ringsense import RingSenseClient
-from .runtime import Runtime, __version__
-
-if TYPE_CHECKING:
-    from server.sandbox import SandboxPlatform
-    from server.sandbox.samples import SandboxUser
+from .runtime import ClientFactory, Runtime
 
 LogLevel = Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"]
 INSTRUCTIONS = """\
@@ -47,18 +44,16 @@ retry_after seconds.\
 def build_server(
     settings: Settings,
     *,
-    platform: SandboxPlatform | None = None,
-    sandbox_user: SandboxUser | None = None,
-    client_factory: Callable[[], RingSenseClient] | None = None,
+    client_factory: ClientFactory | None = None,
     log_level: LogLevel = "INFO",
 ) -> MCPServer:
     """The `ringsense` MCP server.
 
-    In sandbox mode, `platform` and `sandbox_user` let tests and benchmarks drive a sandbox they can inspect
-    and fault, signed in as any sample user. `client_factory` replaces how the one RingSense client is made
-    (its timeout, retry policy, pacer, cache, clock), for tests that control time and faults.
+    `client_factory` replaces how the one RingSense client is made: tests and benchmarks pass
+    `lambda: server.sandboxed.client_for(platform, user)` to drive a sandbox they can inspect and fault, or a
+    client whose timeout, retry policy, pacer, cache and clock they control.
     """
-    runtime = Runtime(settings, platform=platform, sandbox_user=sandbox_user, client_factory=client_factory)
+    runtime = Runtime(settings, client_factory=client_factory)
 
     @asynccontextmanager
     async def lifespan(server: MCPServer) -> AsyncIterator[Runtime]:

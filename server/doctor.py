@@ -25,9 +25,9 @@ def _line(mark: str, what: str, detail: str) -> None:
 async def _check(settings: Settings) -> bool:
     where = "the embedded sandbox" if settings.sandbox else settings.server_url
     print(f"Checking RingSense access on {where} (auth: {'sandbox JWT' if settings.sandbox else settings.auth_mode})")
-    runtime = Runtime(settings)
-    async with runtime.open():
-        client: RingSenseClient = runtime.deps.client
+    # The doctor asks the platform itself, never a local copy: it checks the credentials, not the tools.
+    client: RingSenseClient
+    async with Runtime(settings).client_factory() as client:
         try:
             permission = await client.check_permission()
         except RingSenseError as err:

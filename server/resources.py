@@ -83,7 +83,7 @@ def register_resources(mcp: MCPServer, runtime: Runtime) -> None:
         if argument.name not in ("record_id", "session_id"):
             return None
         try:
-            recent = await runtime.recent_ids()
+            recent = await runtime.deps.source.recent_ids()
         except (RingSenseError, ToolFailure) as err:
             logger.warning("completion of %s failed: %s", argument.name, type(err).__name__)
             return None

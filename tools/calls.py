@@ -18,6 +18,8 @@ from .formatting import clock, iso_utc, neutralise
 from .models import CallRow, Party, RecordedCallsResult
 
 DEFAULT_RANGE_DAYS = 7
+DEFAULT_CALLS_PER_PAGE = 25
+MAX_CALLS_PER_PAGE = 100
 MAX_RANGE_DAYS = 366
 EARLIEST_YEAR = 2000  # no RingCentral call log reaches further back
 Direction = Literal["Inbound", "Outbound"]
@@ -125,7 +127,7 @@ class Query:
             raise invalid from None
         if query.direction not in (None, "Inbound", "Outbound") or not (1 <= query.page <= 10_000):
             raise invalid
-        if not (1 <= query.per_page <= 100) or query.date_from > query.date_to:
+        if not (1 <= query.per_page <= MAX_CALLS_PER_PAGE) or query.date_from > query.date_to:
             raise invalid
         if query.date_to - query.date_from > timedelta(days=MAX_RANGE_DAYS):  # a cursor is not signed
             raise invalid
@@ -164,7 +166,7 @@ async def list_recorded_calls(
     date_to: str | None = None,
     direction: Direction | None = None,
     phone_number: str | None = None,
-    limit: int = 25,
+    limit: int = DEFAULT_CALLS_PER_PAGE,
     cursor: str | None = None,
 ) -> RecordedCallsResult:
     if cursor:
@@ -184,7 +186,7 @@ async def list_recorded_calls(
         start, end = resolve_range(date_from, date_to, deps.now())
         query = Query(start, end, direction, normalise_phone(phone_number), page=1, per_page=limit)
 
-    page = await deps.client.list_call_log(
+    page = await deps.source.calls(
         date_from=query.date_from,
         date_to=query.date_to,
         direction=query.direction,

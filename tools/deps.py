@@ -1,4 +1,4 @@
-"""What every tool needs: the client, whether it is talking to the sandbox, and a clock."""
+"""What every tool needs: where calls come from, and a clock."""
 
 from __future__ import annotations
 
@@ -6,9 +6,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
-from server.ringsense import RingSenseClient
-
 from .models import DataSource
+from .source import CallSource
 
 
 def _utc_now() -> datetime:
@@ -17,10 +16,12 @@ def _utc_now() -> datetime:
 
 @dataclass(frozen=True)
 class Deps:
-    client: RingSenseClient
-    sandbox: bool = False
+    """The tools' one argument besides their own: `source` serves calls, `now` is the wall clock (UTC)."""
+
+    source: CallSource
     now: Callable[[], datetime] = field(default=_utc_now)
 
     @property
     def data_source(self) -> DataSource:
-        return "sandbox sample data" if self.sandbox else "RingCentral"
+        """What the client serves: "RingCentral", or "sandbox sample data" in sandbox mode."""
+        return self.source.data_source

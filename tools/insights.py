@@ -5,15 +5,14 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from typing import TypeVar, get_args
 
-from server.ringsense.errors import InsightsNotFoundError
 from server.ringsense.models import ConversationalUnit, InsightType, RecordingInsights, SessionInsights
 
 from .deps import Deps
-from .errors import ToolFailure
 from .formatting import RESPONSE_BUDGET_CHARS, SpeakerDirectory, clock, iso_utc, neutralise, response_chars
 from .models import (
     Bullet,
     CallInfo,
+    DataSource,
     Detail,
     LegRollup,
     RecordingInsightsResult,
@@ -160,42 +159,6 @@ def summarize_recording(
     return out
 
 
-def _not_found(kind: str, identifier: str, domain: str, err: InsightsNotFoundError) -> ToolFailure:
-    message = (
-        f"No insights for {kind} {identifier} in domain {domain} yet. RingSense usually finishes 15–30 minutes after "
-        "the call; insights also never exist when the call was not recorded by a user with an AI Conversation "
-        "Expert (RingSense) license, and they expire after the retention period (1 year by default)."
-    )
-    if kind == "recording" and identifier.startswith("s-"):
-        message += " This id looks like a telephony session id (it starts with 's-'): use get_insights_by_session."
-    elif kind == "session" and identifier.isdigit():
-        message += " This id looks like a recording id: use get_insights_by_record."
-    message += " Use list_recorded_calls to find the ids of recorded calls."
-    if err.request_id:
-        message += f" (request id {err.request_id})"
-    return ToolFailure(message)
-
-
-async def fetch_record(deps: Deps, record_id: str, domain: str, types: list[InsightType] | None) -> RecordingInsights:
-    try:
-        return await deps.client.get_record_insights(record_id, domain=domain, insight_types=types)
-    except InsightsNotFoundError as err:
-        raise _not_found("recording", record_id, domain, err) from err
-
-
-async def fetch_session(deps: Deps, session_id: str, domain: str, types: list[InsightType] | None) -> SessionInsights:
-    try:
-        session = await deps.client.get_session_insights(session_id, domain=domain, insight_types=types)
-    except InsightsNotFoundError as err:
-        raise _not_found("session", session_id, domain, err) from err
-    if not session.records:
-        raise ToolFailure(
-            f"Session {session_id} has no recordings with insights yet (domain {domain}). "
-            "Use list_recorded_calls to check the call was recorded; RingSense usually needs 15–30 minutes."
-        )
-    return session
-
-
 def _record_hint(record_id: str, summary: RecordingSummary) -> str:
     hint = f"For exact quotes, call render_transcript(record_id='{record_id}') (it pages by turn)."
     stats = summary.transcript_stats
@@ -214,24 +177,25 @@ async def get_insights_by_record(
     sections: Sequence[Section] = DEFAULT_SECTIONS,
     detail: Detail = "concise",
 ) -> RecordingInsightsResult:
-    record = await fetch_record(deps, record_id, domain, insight_types_for(sections))
-    result = _record_result(deps, record, sections, detail)
+    served = await deps.source.recording(record_id, domain, insight_types_for(sections))
+    record, served_from = served.insights, served.served_from
+    result = _record_result(served_from, record, sections, detail)
     # Cheap tests first: the common answer (concise, no inline transcript) is never serialised twice.
     if result.transcript is not None and response_chars(result) > RESPONSE_BUDGET_CHARS:
-        result = _record_result(deps, record, [s for s in sections if s != "transcript"], detail)
+        result = _record_result(served_from, record, [s for s in sections if s != "transcript"], detail)
         result.hint += " The inline transcript was left out to stay within the response budget; use render_transcript."
     if detail == "full" and response_chars(result) > RESPONSE_BUDGET_CHARS:
-        result = _record_result(deps, record, [s for s in sections if s != "transcript"], "concise")
+        result = _record_result(served_from, record, [s for s in sections if s != "transcript"], "concise")
         result.hint += " Full detail did not fit the response budget, so lists were shortened to concise detail."
     return result
 
 
 def _record_result(
-    deps: Deps, record: RecordingInsights, sections: Sequence[Section], detail: Detail
+    data_source: DataSource, record: RecordingInsights, sections: Sequence[Section], detail: Detail
 ) -> RecordingInsightsResult:
     summary = summarize_recording(record, sections, detail)
     hint = _record_hint(record.source_record_id, summary)
-    return RecordingInsightsResult(**dict(summary), data_source=deps.data_source, hint=hint)
+    return RecordingInsightsResult(**dict(summary), data_source=data_source, hint=hint)
 
 
 async def get_insights_by_session(
@@ -242,20 +206,21 @@ async def get_insights_by_session(
     sections: Sequence[Section] = DEFAULT_SECTIONS,
     detail: Detail = "concise",
 ) -> SessionInsightsResult:
-    session = await fetch_session(deps, session_id, domain, insight_types_for(sections))
+    served = await deps.source.session(session_id, domain, insight_types_for(sections))
+    session = served.insights
     legs = place_legs(session.records)
     shaped = [summarize_recording(leg.insights, sections, detail, leg=leg) for leg in legs]
-    result = _session_result(deps, session_id, domain, session, legs, shaped)
+    result = _session_result(served.served_from, session_id, domain, session, legs, shaped)
     if response_chars(result) > RESPONSE_BUDGET_CHARS:
         lean = [s for s in sections if s != "transcript"]
         shaped = [summarize_recording(leg.insights, lean, "concise", leg=leg) for leg in legs]
-        result = _session_result(deps, session_id, domain, session, legs, shaped)
+        result = _session_result(served.served_from, session_id, domain, session, legs, shaped)
         result.hint += " Legs were shortened to concise detail without transcripts to stay within the response budget."
     return result
 
 
 def _session_result(
-    deps: Deps,
+    data_source: DataSource,
     session_id: str,
     domain: str,
     session: SessionInsights,
@@ -288,6 +253,6 @@ def _session_result(
         rollup=rollup,
         combined_next_steps=combined,
         warnings=warnings,
-        data_source=deps.data_source,
+        data_source=data_source,
         hint=hint,
     )

@@ -15,7 +15,7 @@ GRANT_INSTRUCTIONS = (
 
 
 async def check_permission(deps: Deps, extension_id: str | None = None) -> PermissionResult:
-    check = await deps.client.check_permission(permission_id=PERMISSION_ID, target_extension_id=extension_id)
+    check = await deps.source.permission(PERMISSION_ID, extension_id)
     details = check.details
     role = details.effective_role.id if details and details.effective_role else None
     who = f"extension {extension_id}" if extension_id else "the authenticated user"

@@ -9,7 +9,6 @@ from server.ringsense.models import InsightType
 from .deps import Deps
 from .errors import ToolFailure
 from .formatting import clock
-from .insights import fetch_record, fetch_session
 from .models import TranscriptFormat, TranscriptPage
 from .transcript import (
     DEFAULT_MAX_CHARS,
@@ -63,9 +62,9 @@ async def render_transcript(
 
     types = [InsightType.TRANSCRIPT]
     if record_id:
-        legs = [Leg(await fetch_record(deps, record_id, domain, types))]
+        legs = [Leg((await deps.source.recording(record_id, domain, types)).insights)]
     else:
-        legs = place_legs((await fetch_session(deps, session_id or "", domain, types)).records)
+        legs = place_legs((await deps.source.session(session_id or "", domain, types)).insights.records)
 
     turns = build_turns(legs, merge=merge_turns)
     filters = []
@@ -102,5 +101,5 @@ def _stops_early(leg: Leg) -> bool:
 
 async def whole_transcript(deps: Deps, record_id: str, domain: str = "pbx") -> str:
     """One recording's whole transcript as markdown, wrapped in call-content markers."""
-    record = await fetch_record(deps, record_id, domain, [InsightType.TRANSCRIPT])
-    return render_all([Leg(record)], "markdown")
+    served = await deps.source.recording(record_id, domain, [InsightType.TRANSCRIPT])
+    return render_all([Leg(served.insights)], "markdown")

@@ -22,8 +22,8 @@ import httpx
 import pytest
 from mcp import Client
 
-from server.runtime import SANDBOX_URL
 from server.sandbox import Fault, SandboxPlatform, create_sandbox_app, serve_sandbox
+from server.sandboxed import SANDBOX_URL
 from tests.server.conftest import find_call
 
 from .harness import (

@@ -22,6 +22,7 @@ from mcp import Client, MCPError
 from server.app import build_server
 from server.config import load_settings
 from server.sandbox import LoggedRequest, SandboxPlatform
+from server.sandboxed import client_for
 from tests.server.conftest import find_call
 
 from .harness import REPORT, contains_any, first_line, leaks, roomy_platform, texts
@@ -255,7 +256,9 @@ CASES: list[Hostile] = [
 
 @asynccontextmanager
 async def hostile_server(platform: SandboxPlatform) -> AsyncIterator[Client]:
-    server = build_server(load_settings({}, sandbox=True), platform=platform, log_level="WARNING")
+    server = build_server(
+        load_settings({}, sandbox=True), client_factory=lambda: client_for(platform), log_level="WARNING"
+    )
     async with Client(server) as client:
         yield client
 

@@ -10,6 +10,7 @@ from mcp import Client
 
 from server.app import build_server
 from server.config import load_settings
+from server.sandboxed import client_for
 from tests.server.conftest import find_call
 from tools.formatting import CONTENT_BEGIN, CONTENT_END
 
@@ -41,7 +42,9 @@ async def test_injected_speech_stays_verbatim_inside_the_markers_in_every_format
     platform = roomy_platform()
     call = find_call(platform, "prompt-injection")
     record_id = call.recordings[0].record_id
-    server = build_server(load_settings({}, sandbox=True), platform=platform, log_level="WARNING")
+    server = build_server(
+        load_settings({}, sandbox=True), client_factory=lambda: client_for(platform), log_level="WARNING"
+    )
     checked: list[str] = []
     with anyio.fail_after(30):
         async with Client(server) as client:

@@ -27,8 +27,8 @@ from mcp.client.stdio import stdio_client
 from mcp.client.streamable_http import streamable_http_client
 from mcp.types import PromptReference, ResourceTemplateReference
 
-from server.runtime import SANDBOX_URL
 from server.sandbox import SANDBOX_CLIENT_ID, Fault, SandboxPlatform, create_sandbox_app, serve_sandbox
+from server.sandboxed import SANDBOX_URL
 
 from .harness import (
     REPORT,

@@ -12,6 +12,7 @@ from mcp import Client
 from server.app import build_server
 from server.config import load_settings
 from server.sandbox import SandboxPlatform
+from server.sandboxed import client_for
 from tests.server.conftest import find_call
 
 from .harness import DATASET, REPORT, ROOMY_LIMITS, texts
@@ -68,7 +69,9 @@ async def test_server_side_expiries_during_500_concurrent_calls_cost_one_token_r
     the replay waits its turn, the renewed token expires too. That call must still succeed.
     """
     platform = SandboxPlatform(DATASET, rate_limits=ROOMY_LIMITS)
-    server = build_server(load_settings({}, sandbox=True), platform=platform, log_level="WARNING")
+    server = build_server(
+        load_settings({}, sandbox=True), client_factory=lambda: client_for(platform), log_level="WARNING"
+    )
     expiries = 0
 
     def expire_on_schedule(done: int) -> None:
@@ -101,7 +104,9 @@ async def test_short_lived_tokens_are_renewed_once_per_lifetime_under_500_concur
     """Tokens that live 3 s: the client renews ahead of expiry, once for all concurrent callers."""
     ttl = 3.0
     platform = SandboxPlatform(DATASET, rate_limits=ROOMY_LIMITS, access_token_ttl=ttl)
-    server = build_server(load_settings({}, sandbox=True), platform=platform, log_level="WARNING")
+    server = build_server(
+        load_settings({}, sandbox=True), client_factory=lambda: client_for(platform), log_level="WARNING"
+    )
     failures: list[str] = []
     rounds = 0
     with anyio.fail_after(300):

@@ -11,6 +11,7 @@ from server.app import build_server
 from server.config import load_settings
 from server.sandbox import SandboxPlatform
 from server.sandbox.samples import SampleCall, SandboxUser
+from server.sandboxed import client_for
 
 
 @pytest.fixture
@@ -35,7 +36,7 @@ def connect(platform: SandboxPlatform) -> Callable[..., object]:
 
     @asynccontextmanager
     async def _connect(*, user: SandboxUser | None = None, mode: str = "auto") -> AsyncIterator[Client]:
-        server = build_server(load_settings({}, sandbox=True), platform=platform, sandbox_user=user)
+        server = build_server(load_settings({}, sandbox=True), client_factory=lambda: client_for(platform, user))
         async with Client(server, mode=mode) as client:  # type: ignore[arg-type]
             yield client
 

@@ -23,6 +23,7 @@ from server.cli import parse_args
 from server.config import HTTP_TOKEN_ENV, load_settings
 from server.http import HEALTH_PATH, MCP_PATH, HTTPOptions, create_http_app, serve_http, uvicorn_config
 from server.sandbox import Fault, FaultInjector, SandboxPlatform
+from server.sandboxed import client_for
 
 TOKEN = "test-token-0123456789abcdef"
 START_TIMEOUT = 10
@@ -52,7 +53,7 @@ async def serve(
     platform: SandboxPlatform, *, token: str | None = TOKEN, **options: object
 ) -> AsyncIterator[RunningServer]:
     """The real HTTP app under uvicorn on 127.0.0.1:<ephemeral>; on exit, a graceful shutdown like SIGTERM's."""
-    server = build_server(load_settings({}, sandbox=True), platform=platform)
+    server = build_server(load_settings({}, sandbox=True), client_factory=lambda: client_for(platform))
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     sock.bind(("127.0.0.1", 0))
     port = sock.getsockname()[1]

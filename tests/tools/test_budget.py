@@ -1,25 +1,33 @@
-"""No tool response outgrows the budget, even for calls far larger than the samples (a stub client feeds them)."""
+"""No tool response outgrows the budget, even for calls far larger than the samples (a local provider holds one)."""
 
 from __future__ import annotations
 
 import pytest
 
 from server.ringsense.models import RecordingInsights
+from server.sandboxed import client_for
 from tools.deps import Deps
 from tools.formatting import RESPONSE_BUDGET_CHARS, response_chars
 from tools.insights import get_insights_by_record
+from tools.models import DataSource
+from tools.source import CallSource
 
 pytestmark = pytest.mark.anyio
 
 
 class OneRecording:
-    """Answers every insights request with one recording: enough of a client for the shaping code."""
+    """A local provider (`tools.source.LocalCalls`) that holds one recording, under every id."""
+
+    data_source: DataSource = "RingCentral"
 
     def __init__(self, record: RecordingInsights) -> None:
         self.record = record
 
-    async def get_record_insights(self, record_id, *, domain="pbx", insight_types=None):
+    async def recording(self, record_id, domain, insight_types):
         return self.record
+
+    async def session(self, session_id, domain, insight_types):
+        return None
 
 
 def enormous_recording() -> RecordingInsights:
@@ -42,10 +50,12 @@ def enormous_recording() -> RecordingInsights:
 
 @pytest.mark.parametrize("detail", ["concise", "full"])
 async def test_oversized_insights_shrink_to_fit_and_say_so(detail):
-    deps = Deps(client=OneRecording(enormous_recording()))  # type: ignore[arg-type]
+    local = OneRecording(enormous_recording())
+    deps = Deps(source=CallSource(client_for(), data_source="sandbox sample data", local=local))
     sections = ["highlights", "next_steps", "transcript_stats", "transcript"]
     result = await get_insights_by_record(deps, "2728084995017", sections=sections, detail=detail)
     assert response_chars(result) <= RESPONSE_BUDGET_CHARS
+    assert result.data_source == "RingCentral", "the local provider answered, not the sandbox"
     assert result.next_steps, "next steps survive every shrinking step"
     if detail == "full":
         assert "did not fit the response budget" in result.hint
