@@ -6,27 +6,51 @@ import inspect
 import logging
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
-from typing import Annotated, Any, Literal, TypeVar
+from typing import Any, TypeVar
 
 from mcp.server.mcpserver import MCPServer
 from mcp.server.mcpserver.exceptions import ToolError
 from mcp.types import ToolAnnotations
-from pydantic import Field
 
 import tools.calls
 import tools.insights
 import tools.permission
 import tools.render
 from server.ringsense.errors import RingSenseError
+from tools.arguments import (
+    DEFAULT_CALLS_PER_PAGE,
+    DEFAULT_MAX_CHARS,
+    DEFAULT_PAGE_TURNS,
+    CallsPerPage,
+    Cursor,
+    DateFrom,
+    DateTo,
+    DetailArg,
+    DirectionArg,
+    Domain,
+    EndSeconds,
+    ExtensionId,
+    FormatArg,
+    MaxChars,
+    MergeTurns,
+    Offset,
+    OptionalRecordId,
+    OptionalSessionId,
+    PageTurns,
+    PhoneNumber,
+    RecordId,
+    Sections,
+    SessionId,
+    Speakers,
+    StartSeconds,
+    Timestamps,
+)
 from tools.errors import ToolFailure, describe
 from tools.models import (
-    Detail,
     PermissionResult,
     RecordedCallsResult,
     RecordingInsightsResult,
-    Section,
     SessionInsightsResult,
-    TranscriptFormat,
     TranscriptPage,
 )
 
@@ -36,42 +60,6 @@ logger = logging.getLogger(__name__)
 F = TypeVar("F", bound=Callable[..., Any])
 
 READ_ONLY = ToolAnnotations(read_only_hint=True, destructive_hint=False, idempotent_hint=True, open_world_hint=True)
-
-Domain = Annotated[
-    Literal["pbx", "rcv", "rcx", "nice-incontact", "ms-teams"],
-    Field(description="pbx = RingEX voice (default), rcv = RingEX video, rcx = RingCX, nice-incontact, ms-teams."),
-]
-RecordId = Annotated[
-    str,
-    Field(
-        min_length=1,
-        max_length=128,
-        description="Recording id (call-log recording.id / RingSense sourceRecordId), e.g. '2728084995017'. "
-        "Get it from list_recorded_calls.",
-    ),
-]
-SessionId = Annotated[
-    str,
-    Field(
-        min_length=1,
-        max_length=128,
-        description="Telephony session id (call-log telephonySessionId / RingSense sourceSessionId), "
-        "e.g. 's-a0e7b361acc0az191bec7e275z7cae070000'. Get it from list_recorded_calls.",
-    ),
-]
-Sections = Annotated[
-    list[Section] | None,
-    Field(
-        max_length=10,
-        description="Which sections to fetch and return. Default: everything except the transcript "
-        "(summary, bulleted_summary, highlights, next_steps, ai_score, sentiment, call_notes, other, "
-        "transcript_stats). Add 'transcript' for the first page of the transcript inline.",
-    ),
-]
-DetailArg = Annotated[
-    Detail,
-    Field(description="concise (default) caps long lists; full returns every item with exact seconds."),
-]
 
 
 @asynccontextmanager
@@ -105,14 +93,7 @@ def _read_only_tool(mcp: MCPServer, title: str) -> Callable[[F], F]:
 def register_tools(mcp: MCPServer, runtime: Runtime) -> None:
     @_read_only_tool(mcp, "Check RingSense permission")
     async def check_permission(
-        extension_id: Annotated[
-            str | None,
-            Field(
-                max_length=64,
-                description="Check access to this extension's calls (targetExtensionId). Omit for the "
-                "authenticated user.",
-            ),
-        ] = None,
+        extension_id: ExtensionId = None,
     ) -> PermissionResult:
         """Check whether the authenticated RingCentral user holds the 'AI Conversation Expert – Access Insights'
         permission (ReadRingSenseInsights) needed to read call insights. When it is missing, the result says
@@ -122,29 +103,12 @@ def register_tools(mcp: MCPServer, runtime: Runtime) -> None:
 
     @_read_only_tool(mcp, "List recorded calls")
     async def list_recorded_calls(
-        date_from: Annotated[
-            str | None,
-            Field(
-                max_length=40,
-                description="Start: YYYY-MM-DD (whole day, UTC) or ISO-8601 datetime. Default: 7 days before date_to.",
-            ),
-        ] = None,
-        date_to: Annotated[
-            str | None,
-            Field(
-                max_length=40, description="End: YYYY-MM-DD (includes that whole day) or ISO datetime. Default: now."
-            ),
-        ] = None,
-        direction: Annotated[
-            Literal["Inbound", "Outbound"] | None, Field(description="Only inbound or only outbound calls.")
-        ] = None,
-        phone_number: Annotated[
-            str | None, Field(max_length=32, description="Only calls with this number, e.g. +16505550142.")
-        ] = None,
-        limit: Annotated[int, Field(ge=1, le=100, description="Calls per page.")] = 25,
-        cursor: Annotated[
-            str | None, Field(max_length=512, description="The cursor of the previous page, to continue.")
-        ] = None,
+        date_from: DateFrom = None,
+        date_to: DateTo = None,
+        direction: DirectionArg = None,
+        phone_number: PhoneNumber = None,
+        limit: CallsPerPage = DEFAULT_CALLS_PER_PAGE,
+        cursor: Cursor = None,
     ) -> RecordedCallsResult:
         """Find recorded calls in a date range, newest first: start time (UTC), duration, direction, parties (names
         and numbers), record_id and session_id. Start here to go from "which calls?" to their insights: pass
@@ -202,27 +166,18 @@ def register_tools(mcp: MCPServer, runtime: Runtime) -> None:
 
     @_read_only_tool(mcp, "Render a call transcript")
     async def render_transcript(
-        record_id: Annotated[str | None, Field(min_length=1, max_length=128, description="One recording.")] = None,
-        session_id: Annotated[
-            str | None, Field(min_length=1, max_length=128, description="Every recording of a session.")
-        ] = None,
+        record_id: OptionalRecordId = None,
+        session_id: OptionalSessionId = None,
         domain: Domain = "pbx",
-        format: Annotated[
-            TranscriptFormat, Field(description="text (compact, default), markdown, srt, vtt or json.")
-        ] = "text",
-        merge_turns: Annotated[bool, Field(description="Merge consecutive lines of one speaker into turns.")] = True,
-        timestamps: Annotated[bool, Field(description="Show m:ss timestamps (text/markdown/json).")] = True,
-        speakers: Annotated[
-            list[Annotated[str, Field(min_length=1, max_length=100)]] | None,
-            Field(max_length=20, description="Only these speakers (names, case-insensitive, partial match)."),
-        ] = None,
-        start_seconds: Annotated[float | None, Field(ge=0, le=86_400, description="Only turns after this.")] = None,
-        end_seconds: Annotated[float | None, Field(gt=0, le=86_400, description="Only turns before this.")] = None,
-        offset: Annotated[int, Field(ge=0, le=100_000, description="First turn of the page (next_offset).")] = 0,
-        limit: Annotated[int, Field(ge=1, le=1_000, description="Turns per page at most.")] = 200,
-        max_chars: Annotated[
-            int, Field(ge=4_000, le=60_000, description="Characters per page at most; pages end between turns.")
-        ] = 40_000,
+        format: FormatArg = "text",
+        merge_turns: MergeTurns = True,
+        timestamps: Timestamps = True,
+        speakers: Speakers = None,
+        start_seconds: StartSeconds = None,
+        end_seconds: EndSeconds = None,
+        offset: Offset = 0,
+        limit: PageTurns = DEFAULT_PAGE_TURNS,
+        max_chars: MaxChars = DEFAULT_MAX_CHARS,
     ) -> TranscriptPage:
         """A page of a call's transcript with speaker names and timestamps, for exact quotes. Pages never split a
         turn: follow next_offset until it is null to read everything. A session renders every leg with a leg header

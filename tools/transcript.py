@@ -26,10 +26,16 @@ from .models import TranscriptFormat, TranscriptPage, TranscriptStats
 
 # A merged turn is closed at this size so that any one turn fits comfortably in the smallest page.
 MAX_TURN_CHARS = 2_000
+# What render_transcript accepts (its input schema is built from these) and its defaults.
 DEFAULT_PAGE_TURNS = 200
+MAX_PAGE_TURNS = 1_000
 DEFAULT_MAX_CHARS = 40_000
+MIN_MAX_CHARS = 4_000  # twice MAX_TURN_CHARS: the smallest page holds the longest turn with room for markers
 MAX_MAX_CHARS = 60_000
-MIN_MAX_CHARS = 4_000
+MAX_OFFSET = 100_000
+MAX_SECONDS = 86_400  # a day: no recording is longer
+MAX_SPEAKERS = 20
+MAX_SPEAKER_CHARS = 100
 # A transcript ending this close to the end of the recording counts as complete.
 COMPLETE_SLACK_SECONDS = 30.0
 COMPLETE_COVERAGE = 0.9
