@@ -158,7 +158,7 @@ def load_settings(environ: Mapping[str, str] = os.environ, *, sandbox: bool = Fa
         values[setting], variables[setting] = _read(environ, setting)
 
     server_url = _validate_server_url(values["server_url"] or DEFAULT_SERVER_URL, variables["server_url"])
-    secrets = {name: SecretStr(values[name]) if values[name] else None for name in _SECRET_SETTINGS}
+    secrets = {name: SecretStr(value) if (value := values[name]) else None for name in _SECRET_SETTINGS}
     settings = Settings(
         server_url=server_url,
         client_id=values["client_id"],

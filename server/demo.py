@@ -30,7 +30,7 @@ async def _call(client: Client, tool: str, args: dict[str, Any]) -> dict[str, An
     print(f"{DIM}→ {tool}({shown}){RESET}")
     result = await client.call_tool(tool, args)
     if result.is_error:
-        text = result.content[0].text if result.content else "(no message)"  # type: ignore[union-attr]
+        text = getattr(result.content[0], "text", "(no message)") if result.content else "(no message)"
         raise RuntimeError(f"{tool} failed: {text}")
     return result.structured_content or {}
 

@@ -7,7 +7,6 @@ or repeated. Every page stays inside the response budget.
 from __future__ import annotations
 
 import json
-from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -84,22 +83,10 @@ def build_turns(legs: Sequence[Leg], *, merge: bool = True) -> list[Turn]:
     return turns
 
 
-# Stats per response object: the client shares cached responses, so a cache hit need not recount 1,500 lines.
-# Each entry keeps its response alive, so an id() cannot be reused by another object while it is remembered.
-_STATS_MEMO: OrderedDict[int, tuple[RecordingInsights, TranscriptStats]] = OrderedDict()
-STATS_MEMO_SIZE = 64
-
-
 def transcript_stats(insights: RecordingInsights) -> TranscriptStats:
-    remembered = _STATS_MEMO.get(id(insights))
-    if remembered is not None and remembered[0] is insights:
-        _STATS_MEMO.move_to_end(id(insights))
-        return remembered[1].model_copy()
-    stats = _transcript_stats(insights)
-    _STATS_MEMO[id(insights)] = (insights, stats)
-    while len(_STATS_MEMO) > STATS_MEMO_SIZE:
-        _STATS_MEMO.popitem(last=False)
-    return stats.model_copy()
+    """Statistics of a recording's transcript, counted once per response (a cached response is shared, so a
+    cache hit need not recount 1,500 lines); the copy returned is the caller's to change."""
+    return insights.derived("transcript_stats", lambda: _transcript_stats(insights)).model_copy()
 
 
 def _transcript_stats(insights: RecordingInsights) -> TranscriptStats:

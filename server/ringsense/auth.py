@@ -147,17 +147,26 @@ class TokenManager:
             values.append(self._credentials.access_token.get_secret_value())
         return values
 
-    def _fresh(self) -> bool:
-        return self._state.access_token is not None and self._clock() < self._state.refresh_at
+    def _fresh(self) -> str | None:
+        """The current access token while it needs no renewal, else None."""
+        token = self._state.access_token
+        return token if token is not None and self._clock() < self._state.refresh_at else None
+
+    def _renewed(self) -> str:
+        token = self._state.access_token
+        if token is None:  # _renew() stores a token or raises, so this cannot happen
+            raise AuthenticationError("No access token was issued.")
+        return token
 
     async def token(self) -> str:
         """A valid access token; logs in or refreshes first when needed (one request for all callers)."""
-        if self._fresh():
-            return self._state.access_token  # type: ignore[return-value]  # _fresh() checked it
+        if (token := self._fresh()) is not None:
+            return token
         async with self._lock:
-            if not self._fresh():  # another caller may have renewed it while this one waited
-                await self._renew()
-            return self._state.access_token  # type: ignore[return-value]
+            if (token := self._fresh()) is not None:  # another caller may have renewed it while this one waited
+                return token
+            await self._renew()
+            return self._renewed()
 
     async def renew_after_unauthorized(self, rejected: str) -> str:
         """After a 401 for `rejected`: a renewed token (once for concurrent callers), or TokenExpiredError."""
@@ -169,11 +178,11 @@ class TokenManager:
                 status=401,
             )
         async with self._lock:
-            if self._state.access_token != rejected and self._fresh():
-                return self._state.access_token  # type: ignore[return-value]  # renewed by another caller
+            if (token := self._fresh()) is not None and token != rejected:
+                return token  # renewed by another caller
             self._state.refresh_at = -math.inf
             await self._renew()
-            return self._state.access_token  # type: ignore[return-value]
+            return self._renewed()
 
     async def _renew(self) -> None:
         credentials = self._credentials

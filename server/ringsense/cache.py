@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Awaitable, Callable
+from typing import Generic, TypeVar
 
 import anyio
 from cachetools import TTLCache
@@ -20,17 +21,20 @@ DEFAULT_CACHE_SIZE = 256  # insights responses kept at most
 CacheKey = tuple[str, str, str, tuple[str, ...] | None]
 
 
-class _Pending:
+V = TypeVar("V", bound=BaseModel)
+
+
+class _Pending(Generic[V]):
     """One in-flight request that concurrent identical calls wait for."""
 
     def __init__(self) -> None:
         self.done = anyio.Event()
-        self.result: BaseModel | None = None
+        self.result: V | None = None
         self.error: RingSenseError | None = None
 
 
-class InsightsCache:
-    """Responses by key for `ttl` seconds (`ttl <= 0`: no caching, but misses are still shared).
+class InsightsCache(Generic[V]):
+    """Responses (of type V) by key for `ttl` seconds (`ttl <= 0`: no caching, but misses are still shared).
 
     Errors are never cached; callers waiting on a failed request receive the same error.
     """
@@ -42,16 +46,14 @@ class InsightsCache:
         size: int = DEFAULT_CACHE_SIZE,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
-        self._entries: TTLCache[CacheKey, BaseModel] | None = (
-            TTLCache(maxsize=size, ttl=ttl, timer=clock) if ttl > 0 else None
-        )
-        self._pending: dict[CacheKey, _Pending] = {}
+        self._entries: TTLCache[CacheKey, V] | None = TTLCache(maxsize=size, ttl=ttl, timer=clock) if ttl > 0 else None
+        self._pending: dict[CacheKey, _Pending[V]] = {}
 
-    def peek(self, key: CacheKey) -> BaseModel | None:
+    def peek(self, key: CacheKey) -> V | None:
         """The cached value for `key`, if any, without fetching."""
         return self._entries.get(key) if self._entries is not None else None
 
-    async def get_or_fetch(self, key: CacheKey, fetch: Callable[[], Awaitable[BaseModel]]) -> BaseModel:
+    async def get_or_fetch(self, key: CacheKey, fetch: Callable[[], Awaitable[V]]) -> V:
         """The cached value for `key`, or `fetch()`'s (one fetch for concurrent callers)."""
         while True:
             if self._entries is not None and (hit := self._entries.get(key)) is not None:
@@ -66,7 +68,7 @@ class InsightsCache:
                 return pending.result
             # the fetching caller was cancelled: try again, possibly fetching this time
 
-        pending = self._pending[key] = _Pending()
+        pending = self._pending[key] = _Pending[V]()
         try:
             result = await fetch()
         except RingSenseError as error:

@@ -66,6 +66,14 @@ _INSIGHTS = "/ai/ringsense/v1/public/accounts/~/domains/{domain}/{kind}/{id}/ins
 _log = logging.getLogger("server.ringsense")
 
 M = TypeVar("M", bound=BaseModel)
+Insights = TypeVar("Insights", RecordingInsights, SessionInsights)
+
+
+def _checked(model: type[Insights], cached: RecordingInsights | SessionInsights) -> Insights:
+    """`cached` as `model`; a cache key's kind ("records" or "sessions") decides its model, so this holds."""
+    if not isinstance(cached, model):
+        raise TypeError(f"the insights cache returned a {type(cached).__name__} where a {model.__name__} belongs")
+    return cached
 
 
 class RingSenseClient:
@@ -110,7 +118,9 @@ class RingSenseClient:
         self._clock = clock
         self._sleep = sleep
         self._auth = TokenManager(credentials, post=self._post_form, clock=clock)
-        self._cache = InsightsCache(ttl=cache_ttl, size=cache_size, clock=clock)
+        self._cache: InsightsCache[RecordingInsights | SessionInsights] = InsightsCache(
+            ttl=cache_ttl, size=cache_size, clock=clock
+        )
         self._call_log_level: Literal["account", "extension"] | None = None
         self._closing = False  # aclose() has begun: no second revoke
         self._closed = False  # aclose() is done: no more requests
@@ -237,12 +247,12 @@ class RingSenseClient:
 
     async def _insights(
         self,
-        model: type[M],
+        model: type[Insights],
         kind: Literal["records", "sessions"],
         source_id: str,
         domain: str,
         insight_types: Iterable[InsightType | str] | None,
-    ) -> M:
+    ) -> Insights:
         what = "recording id (sourceRecordId)" if kind == "records" else "session id (sourceSessionId)"
         segment = path_segment(source_id, what=what)
         domain = validate_domain(domain)
@@ -253,14 +263,14 @@ class RingSenseClient:
         # A cached response with every insight type answers any narrower request too (the caller reads only the
         # sections it asked for), so "summary first, transcript later" costs one request, not two.
         if types and (everything := self._cache.peek((domain, kind, source_id, None))) is not None:
-            return everything  # type: ignore[return-value]  # the cache holds M for this key
+            return _checked(model, everything)
 
-        async def fetch() -> M:
+        async def fetch() -> Insights:
             return await self._get(model, path, params, group=RateLimitGroup.LIGHT, operation=Operation.INSIGHTS)
 
         # Responses are shared, not copied: callers treat returned models as read-only (copying a 60 KB
         # transcript on every hit cost three times the rest of a cache hit).
-        return await self._cache.get_or_fetch(key, fetch)  # type: ignore[return-value]
+        return _checked(model, await self._cache.get_or_fetch(key, fetch))
 
     # -- HTTP ------------------------------------------------------------------------------------
 

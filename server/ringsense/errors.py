@@ -256,7 +256,8 @@ def _header(headers: Mapping[str, str] | httpx.Headers | None, name: str) -> str
     if headers is None:
         return None
     if isinstance(headers, httpx.Headers):
-        return headers.get(name)
+        value: str | None = headers.get(name)
+        return value
     lowered = name.lower()
     return next((v for k, v in headers.items() if k.lower() == lowered), None)
 

@@ -18,12 +18,15 @@ in `platform_models` and are re-exported here, so `server.ringsense.models` stay
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 from enum import StrEnum
-from typing import Any, Literal
+from types import GenericAlias
+from typing import Any, Literal, TypeVar, cast
 
 from pydantic import (
     Field,
+    PrivateAttr,
     TypeAdapter,
     ValidationError,
     field_validator,
@@ -61,6 +64,9 @@ __all__ = [
     "SummaryUnit",
     "TranscriptUnit",
 ]
+
+
+D = TypeVar("D")
 
 
 class InsightType(StrEnum):
@@ -195,7 +201,7 @@ class Insights(WireModel):
 
 
 _ADAPTERS: dict[type[WireModel], TypeAdapter[Any]] = {}
-_LIST_ADAPTERS: dict[type[WireModel], TypeAdapter[Any]] = {}
+_LIST_ADAPTERS: dict[type[WireModel], TypeAdapter[list[Any]]] = {}
 
 
 def _adapter(model: type[WireModel]) -> TypeAdapter[Any]:
@@ -207,7 +213,8 @@ def _adapter(model: type[WireModel]) -> TypeAdapter[Any]:
 def _units(model: type[WireModel], units: list[Any], where: str, parsed: dict[str, Any]) -> list[Any]:
     """Validate a list of units in one pass; only when that fails, unit by unit, skipping the bad ones."""
     if model not in _LIST_ADAPTERS:
-        _LIST_ADAPTERS[model] = TypeAdapter(list[model])  # type: ignore[valid-type]
+        # list[model] with `model` known only at run time: a checker cannot see that as a type, hence the cast.
+        _LIST_ADAPTERS[model] = TypeAdapter(cast("type[list[Any]]", GenericAlias(list, (model,))))
     try:
         return _LIST_ADAPTERS[model].validate_python(units)
     except ValidationError:
@@ -268,6 +275,20 @@ class RecordingInsights(WireModel):
     speaker_info: list[SpeakerInfo] = Field(default_factory=list)
     insights: Insights = Field(default_factory=Insights)
     warnings: list[str] = Field(default_factory=list, description="Problems skipped while parsing.")
+    # Values computed from this response, kept with it: the client shares cached responses, so a cache hit
+    # reuses them instead of recomputing (e.g. statistics over 1,500 transcript lines).
+    _derived: dict[str, Any] = PrivateAttr(default_factory=dict)
+
+    def derived(self, key: str, compute: Callable[[], D]) -> D:
+        """`compute()`, once per response and `key`; later calls return the first result.
+
+        Treat the result as read-only (copy it before changing it): every holder of this response shares it.
+        """
+        try:
+            value: D = self._derived[key]
+        except KeyError:
+            value = self._derived[key] = compute()
+        return value
 
     @field_validator("source_record_id", "source_session_id", "owner_extension_id", mode="before")
     @classmethod

@@ -107,7 +107,8 @@ class Pacer:
     ) -> None:
         if window <= 0:
             raise ValueError("window must be positive")
-        merged = {RateLimitGroup(k): v for k, v in {**DEFAULT_GROUP_LIMITS, **(limits or {})}.items()}
+        merged = dict(DEFAULT_GROUP_LIMITS)
+        merged.update({RateLimitGroup(k): v for k, v in (limits or {}).items()})
         if any(limit < 1 for limit in merged.values()):
             raise ValueError("every limit must be at least 1")
         self._clock = clock

@@ -38,6 +38,7 @@ import random
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta
+from typing import Any
 
 from server.sandbox import dataset_meetings, dialogues
 from server.sandbox.dataset_build import (
@@ -174,7 +175,7 @@ def _phone_call(spec: CallSpec, now: datetime) -> SampleCall:
     result = spec.result or ("Accepted" if inbound else "Call connected")
     if result == "Missed":
         duration_s = rng.randint(18, 32)
-    common = {"account_id": SANDBOX_ACCOUNT_ID, "session_id": spec.ids.session_id, "started": started}
+    common: dict[str, Any] = {"account_id": SANDBOX_ACCOUNT_ID, "session_id": spec.ids.session_id, "started": started}
     leg = call_leg(
         **common,
         duration_s=duration_s,
@@ -214,7 +215,7 @@ def _transferred_call(now: datetime) -> SampleCall:
     owen, sofia = PEOPLE["owen"], PEOPLE["sofia"]
     angela = external("Angela Brooks", "+14805550119", "Brooks & Sons Plumbing")
     started = _call_start(now, 16, time(19, 12, 5))
-    common = {"session_id": ids.session_id, "domain": "pbx", "direction": "Inbound"}
+    common: dict[str, Any] = {"session_id": ids.session_id, "domain": "pbx", "direction": "Inbound"}
     first = _record(
         **common,
         conversation=dialogues.TRANSFER_RECEPTION,
@@ -242,7 +243,7 @@ def _transferred_call(now: datetime) -> SampleCall:
     total_s = math.ceil((second.started - started).total_seconds() + second.duration_ms / 1000) + 2
     first_ref = recording_ref(SANDBOX_ACCOUNT_ID, ids.record_id, "Automatic")
     second_ref = recording_ref(SANDBOX_ACCOUNT_ID, second_record_id, "Automatic")
-    where = {"account_id": SANDBOX_ACCOUNT_ID, "session_id": ids.session_id}
+    where: dict[str, Any] = {"account_id": SANDBOX_ACCOUNT_ID, "session_id": ids.session_id}
     legs = [
         call_leg(
             **where,
@@ -325,9 +326,9 @@ def _video_meeting(now: datetime) -> SampleCall:
 
 def _start_key(call: SampleCall) -> str:
     if call.call_log:
-        return call.call_log["startTime"]
+        return str(call.call_log["startTime"])
     insights = call.recordings[0].insights or {}
-    return insights["recordingStartTime"]
+    return str(insights["recordingStartTime"])
 
 
 def build_dataset(now: datetime | None = None) -> Dataset:

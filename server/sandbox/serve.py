@@ -8,6 +8,7 @@ import ipaddress
 import socket
 import sys
 from collections.abc import AsyncIterator, Iterator
+from typing import Any
 
 import anyio
 import uvicorn
@@ -26,6 +27,7 @@ DEFAULT_PORT = 8787
 class SandboxH11Protocol(H11Protocol):
     """uvicorn's h11 protocol, plus a hook in the scope that lets a fault close the client's socket."""
 
+    # uvicorn narrows BaseTransport to Transport in its own override (and ignores the same check there).
     def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
         super().connection_made(transport)
         sock = transport.get_extra_info("socket")
@@ -59,14 +61,14 @@ def _loopback_host(host: str) -> str:
     return host
 
 
-def _config(app: ASGIApp, **kwargs: object) -> uvicorn.Config:
+def _config(app: ASGIApp, **kwargs: Any) -> uvicorn.Config:
     return uvicorn.Config(
         app,
         http=SandboxH11Protocol,
         ws="none",
         lifespan="off",
         timeout_graceful_shutdown=SHUTDOWN_GRACE,
-        **kwargs,  # type: ignore[arg-type]
+        **kwargs,
     )
 
 

@@ -25,12 +25,3 @@ def test_all_is_exactly_the_public_surface() -> None:
     assert len(ringsense.__all__) == len(EXPECTED)
     for name in ringsense.__all__:
         assert getattr(ringsense, name) is not None
-
-
-def test_the_client_layer_imports_neither_mcp_nor_the_sandbox() -> None:
-    from pathlib import Path
-
-    for path in Path(ringsense.__file__).parent.glob("*.py"):
-        source = path.read_text()
-        for forbidden in ("import mcp", "from mcp", "server.sandbox", "from ..sandbox"):
-            assert forbidden not in source, f"{path.name} imports {forbidden}"
