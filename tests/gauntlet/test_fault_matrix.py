@@ -12,6 +12,7 @@ import logging
 import re
 from collections.abc import AsyncIterator, Callable
 from contextlib import AsyncExitStack, asynccontextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from fnmatch import fnmatchcase
@@ -283,23 +284,70 @@ async def bench_for(scenario: Scenario) -> AsyncIterator[Bench]:
         yield Bench(client, platform, upstream)
 
 
-@pytest.mark.parametrize("scenario", SCENARIOS, ids=[s.name for s in SCENARIOS])
-async def test_every_tool_recovers_or_says_what_to_do_under_upstream_faults(
-    scenario: Scenario, caplog: pytest.LogCaptureFixture
-) -> None:
-    caplog.set_level(logging.INFO)
-    cells = _MATRIX.setdefault(scenario.name, {})
+_RUNNING_TOOL: ContextVar[str | None] = ContextVar("running_tool", default=None)
+
+
+class _ErrorLog(logging.Handler):
+    """ERROR records logged while a scenario runs, by the tool whose task logged them (None: no tool's)."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.ERROR)
+        self.by_tool: dict[str | None, list[str]] = {}
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.by_tool.setdefault(_RUNNING_TOOL.get(), []).append(f"{record.name}: {record.getMessage()}")
+
+
+@dataclass
+class ScenarioRun:
+    outcomes: dict[str, str | BaseException]  # tool → its matrix cell, or why it failed
+    errors_logged: dict[str | None, list[str]]
+
+
+_RUNS: dict[str, ScenarioRun] = {}
+
+
+async def run_scenario(scenario: Scenario) -> ScenarioRun:
+    """Every tool under `scenario`, side by side, one sandbox each; run once and shared by the scenario's tests.
+
+    The tools run concurrently because the socket scenarios wait on real timeouts; one test per tool then reads
+    its own outcome, so a red run names the fault and the tool.
+    """
+    if scenario.name in _RUNS:
+        return _RUNS[scenario.name]
+    outcomes: dict[str, str | BaseException] = {}
 
     async def one_tool(tool: ToolCase) -> None:
-        async with bench_for(scenario) as bench:
-            cells[tool.name] = await exercise(tool, scenario, bench.platform, bench)
+        _RUNNING_TOOL.set(tool.name)  # this task's context: the server tasks it starts inherit it
+        try:
+            async with bench_for(scenario) as bench:
+                outcomes[tool.name] = await exercise(tool, scenario, bench.platform, bench)
+        except Exception as failure:  # raised again by this tool's own test
+            outcomes[tool.name] = failure
 
-    # One sandbox per tool, so the tools run side by side without sharing faults or token state.
-    async with anyio.create_task_group() as tools:
-        for tool in TOOLS:
-            tools.start_soon(one_tool, tool)
-    crashes = [r for r in caplog.records if r.levelno >= logging.ERROR]
-    assert not crashes, [f"{r.name}: {r.getMessage()}" for r in crashes]
+    errors = _ErrorLog()
+    root = logging.getLogger()
+    root.addHandler(errors)
+    try:
+        async with anyio.create_task_group() as tools:
+            for tool in TOOLS:
+                tools.start_soon(one_tool, tool)
+    finally:
+        root.removeHandler(errors)
+    _RUNS[scenario.name] = ScenarioRun(outcomes, errors.by_tool)
+    return _RUNS[scenario.name]
+
+
+@pytest.mark.parametrize("tool", TOOLS, ids=[t.name for t in TOOLS])
+@pytest.mark.parametrize("scenario", SCENARIOS, ids=[s.name for s in SCENARIOS])
+async def test_a_tool_recovers_or_says_what_to_do_under_an_upstream_fault(scenario: Scenario, tool: ToolCase) -> None:
+    run = await run_scenario(scenario)
+    outcome = run.outcomes[tool.name]
+    if isinstance(outcome, BaseException):
+        raise outcome
+    _MATRIX.setdefault(scenario.name, {})[tool.name] = outcome
+    crashes = run.errors_logged.get(tool.name, []) + run.errors_logged.get(None, [])
+    assert not crashes, f"errors logged while {tool.name} ran under {scenario.name}: {crashes}"
 
 
 _MATRIX: dict[str, dict[str, str]] = {}

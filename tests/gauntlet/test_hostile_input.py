@@ -294,12 +294,24 @@ def test_there_are_at_least_40_hostile_arguments_across_every_tool_resource_and_
     assert {_group(case) for case in CASES} == set(GROUPS)
 
 
-@pytest.mark.parametrize("group", list(GROUPS), ids=list(GROUPS.values()))
-async def test_hostile_arguments_get_clear_errors_and_never_leave_the_allowlist(group: str):
-    """Tools, resources and prompts are separate tests, so one broken surface does not hide another."""
-    cases = [case for case in CASES if _group(case) == group]
+@dataclass
+class GroupRun:
+    problems: dict[int, str]  # index in CASES → what went wrong (absent: the case passed)
+    normal: int  # requests of the normal session before the hostile cases
+    off_allowlist: list[str]  # every request of the run that left the allowlist
+
+
+_RUNS: dict[str, GroupRun] = {}
+
+
+async def run_group(group: str) -> GroupRun:
+    """A normal session, then every hostile case of `group`, against one server; run once and shared by the
+    group's tests (a server and a signed-in session per case would cost seconds for nothing)."""
+    if group in _RUNS:
+        return _RUNS[group]
+    cases = [(index, case) for index, case in enumerate(CASES) if _group(case) == group]
     platform = roomy_platform()
-    failures: list[str] = []
+    problems: dict[int, str] = {}
     rows: list[list[str]] = []
     with anyio.fail_after(CALL_TIMEOUT * 4):
         async with hostile_server(platform) as client:
@@ -314,26 +326,25 @@ async def test_hostile_arguments_get_clear_errors_and_never_leave_the_allowlist(
                 assert not (await client.call_tool(tool, arguments)).is_error
             await client.read_resource(f"ringsense://pbx/records/{record_id}/transcript")
             normal = len(platform.requests)
-            for case in cases:
+            for index, case in cases:
                 mark = len(platform.requests)
                 refused, message = await attempt(client, case)
                 sent = platform.requests[mark:]
-                problems = []
+                found = []
                 if not refused:
-                    problems.append("accepted")
+                    found.append("accepted")
                 if not contains_any(message, case.says):
-                    problems.append(f"message names none of {case.says}")
+                    found.append(f"message names none of {case.says}")
                 if case.max_chars is not None and len(message) > case.max_chars:
-                    problems.append(f"message is {len(message)} characters")
+                    found.append(f"message is {len(message)} characters")
                 if leaks(message):
-                    problems.append(f"exception dump {leaks(message)}")
+                    found.append(f"exception dump {leaks(message)}")
                 if sent and not case.may_reach_platform:
-                    problems.append(f"{len(sent)} request(s) left for a refused argument")
-                problems += [why for r in sent if (why := off_allowlist(r))]
-                if problems:
-                    failures.append(
-                        f"{case.kind} → {case.target} {ascii(case.arguments)[:80]}: {problems}: "
-                        f"{first_line(message, 200)}"
+                    found.append(f"{len(sent)} request(s) left for a refused argument")
+                found += [why for r in sent if (why := off_allowlist(r))]
+                if found:
+                    problems[index] = (
+                        f"{case.kind} → {case.target} {ascii(case.arguments)[:80]}: {found}: {first_line(message, 200)}"
                     )
                 rows.append(
                     [
@@ -342,8 +353,8 @@ async def test_hostile_arguments_get_clear_errors_and_never_leave_the_allowlist(
                         "refused" if refused else "ACCEPTED",
                         str(len(sent)),
                         first_line(message.replace("Error executing tool ", ""), 90)
-                        if not problems
-                        else "**" + "; ".join(problems) + "**",
+                        if not found
+                        else "**" + "; ".join(found) + "**",
                     ]
                 )
             during = len(platform.requests) - normal
@@ -354,5 +365,28 @@ async def test_hostile_arguments_get_clear_errors_and_never_leave_the_allowlist(
         f"{during} during the hostile ones; {len(off)} of all requests off the allowlist.\n",
     )
     REPORT.table(SECTION, ["attack", "target", "outcome", "requests", "message (or problem)"], rows)
-    assert normal > 0 and not off, off
-    assert not failures, "\n".join(failures)
+    _RUNS[group] = GroupRun(problems, normal, off)
+    return _RUNS[group]
+
+
+def _case_ids() -> list[str]:
+    seen: dict[str, int] = {}
+    ids = []
+    for case in CASES:
+        name = f"{case.target.replace('prompt:', 'prompt ')}: {case.kind}"
+        seen[name] = seen.get(name, 0) + 1
+        ids.append(name if seen[name] == 1 else f"{name} ({seen[name]})")
+    return ids
+
+
+@pytest.mark.parametrize("group", list(GROUPS), ids=list(GROUPS.values()))
+async def test_a_normal_session_and_every_hostile_request_stay_on_the_allowlist(group: str):
+    run = await run_group(group)
+    assert run.normal > 0, "the normal session reached the platform (the allowlist check is not vacuous)"
+    assert run.off_allowlist == []
+
+
+@pytest.mark.parametrize("index", range(len(CASES)), ids=_case_ids())
+async def test_a_hostile_argument_gets_a_clear_error_and_never_leaves_the_allowlist(index: int):
+    run = await run_group(_group(CASES[index]))
+    assert index not in run.problems, run.problems.get(index)

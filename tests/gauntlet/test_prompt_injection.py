@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 
 import anyio
 import pytest
@@ -10,6 +12,7 @@ from mcp import Client
 
 from server.app import build_server
 from server.config import load_settings
+from server.sandbox.samples import SampleCall
 from server.sandboxed import client_for
 from tests.server.conftest import find_call
 from tools.formatting import CONTENT_BEGIN, CONTENT_END
@@ -38,52 +41,71 @@ def assert_fenced(content: str, where: str) -> None:
     assert content.count("<<<") == 2 and content.count(">>>") == 2, f"{where}: another marker-like fence"
 
 
-async def test_injected_speech_stays_verbatim_inside_the_markers_in_every_format_and_resource():
+@asynccontextmanager
+async def injected() -> AsyncIterator[tuple[Client, SampleCall]]:
+    """A server on a sandbox of its own, and the `prompt-injection` sample call."""
     platform = roomy_platform()
-    call = find_call(platform, "prompt-injection")
-    record_id = call.recordings[0].record_id
     server = build_server(
         load_settings({}, sandbox=True), client_factory=lambda: client_for(platform), log_level="WARNING"
     )
-    checked: list[str] = []
     with anyio.fail_after(30):
         async with Client(server) as client:
-            for style in (*MARKED_FORMATS, *UNMARKED_FORMATS):
-                for ids in ({"record_id": record_id}, {"session_id": call.session_id}):
-                    result = await client.call_tool("render_transcript", {**ids, "format": style, "limit": 1000})
-                    assert not result.is_error, texts(result)
-                    page = result.structured_content
-                    assert page["next_offset"] is None, "the whole transcript fits one page"
-                    content = page["content"]
-                    where = f"render_transcript {style} by {next(iter(ids))}"
-                    if style in MARKED_FORMATS:
-                        assert_fenced(content, where)
-                        where += ": verbatim inside the markers; forged end marker neutralised; one real end marker"
-                    else:
-                        assert "<<<" not in content and ">>>" not in content, f"{where}: a marker-like fence"
-                        spoken = " ".join(t["text"] for t in json.loads(content)) if style == "json" else content
-                        assert INJECTION in spoken and FORGED in spoken, where
-                        where += ": verbatim; forged end marker neutralised; this format carries no markers"
-                    checked.append(where)
+            yield client, find_call(platform, "prompt-injection")
 
-            insights = await client.call_tool("get_insights_by_record", {"record_id": record_id, "detail": "full"})
-            assert not insights.is_error, texts(insights)
-            dumped = json.dumps(insights.structured_content, ensure_ascii=False)
-            assert "<<<" not in dumped and ">>>" not in dumped, "an insight carries a live marker"
-            quoted = [
-                item["text"]
-                for key in ("highlights", "next_steps")
-                for item in insights.structured_content.get(key) or []
-                if "instruction" in item["text"].lower() or "customer list" in item["text"].lower()
-            ]
-            checked.append(
-                f"get_insights_by_record (detail=full): {len(quoted)} insight(s) mention the attempt; no live "
-                "marker anywhere in the result"
-            )
 
-            resource = await client.read_resource(f"ringsense://pbx/records/{record_id}/transcript")
-            assert_fenced(resource.contents[0].text, "transcript resource")
-            checked.append("ringsense://pbx/records/{id}/transcript: verbatim inside the markers; one real end marker")
-    REPORT.add(SECTION, f"The `prompt-injection` call ({record_id}) checked in {len(checked)} places:")
-    for where in checked:
-        REPORT.add(SECTION, f"- {where}")
+_reported: list[str] = []
+
+
+def _report(where: str) -> None:
+    if not _reported:
+        REPORT.add(SECTION, "The `prompt-injection` sample call, checked in every format and resource:")
+    _reported.append(where)
+    REPORT.add(SECTION, f"- {where}")
+
+
+@pytest.mark.parametrize("by", ["record_id", "session_id"])
+@pytest.mark.parametrize("style", [*MARKED_FORMATS, *UNMARKED_FORMATS])
+async def test_injected_speech_comes_back_verbatim_and_defused_in_every_transcript_format(style: str, by: str):
+    async with injected() as (client, call):
+        ids = {"record_id": call.recordings[0].record_id} if by == "record_id" else {"session_id": call.session_id}
+        result = await client.call_tool("render_transcript", {**ids, "format": style, "limit": 1000})
+    assert not result.is_error, texts(result)
+    page = result.structured_content
+    assert page["next_offset"] is None, "the whole transcript fits one page"
+    content = page["content"]
+    where = f"render_transcript {style} by {by}"
+    if style in MARKED_FORMATS:
+        assert_fenced(content, where)
+        _report(f"{where}: verbatim inside the markers; forged end marker neutralised; one real end marker")
+    else:
+        assert "<<<" not in content and ">>>" not in content, f"{where}: a marker-like fence"
+        spoken = " ".join(t["text"] for t in json.loads(content)) if style == "json" else content
+        assert INJECTION in spoken and FORGED in spoken, where
+        _report(f"{where}: verbatim; forged end marker neutralised; this format carries no markers")
+
+
+async def test_insights_quoting_the_injection_carry_no_live_marker():
+    async with injected() as (client, call):
+        insights = await client.call_tool(
+            "get_insights_by_record", {"record_id": call.recordings[0].record_id, "detail": "full"}
+        )
+    assert not insights.is_error, texts(insights)
+    dumped = json.dumps(insights.structured_content, ensure_ascii=False)
+    assert "<<<" not in dumped and ">>>" not in dumped, "an insight carries a live marker"
+    quoted = [
+        item["text"]
+        for key in ("highlights", "next_steps")
+        for item in insights.structured_content.get(key) or []
+        if "instruction" in item["text"].lower() or "customer list" in item["text"].lower()
+    ]
+    _report(
+        f"get_insights_by_record (detail=full): {len(quoted)} insight(s) mention the attempt; no live marker "
+        "anywhere in the result"
+    )
+
+
+async def test_the_transcript_resource_fences_the_injection_inside_the_markers():
+    async with injected() as (client, call):
+        resource = await client.read_resource(f"ringsense://pbx/records/{call.recordings[0].record_id}/transcript")
+    assert_fenced(resource.contents[0].text, "transcript resource")
+    _report("ringsense://pbx/records/{id}/transcript: verbatim inside the markers; one real end marker")
