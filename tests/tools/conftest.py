@@ -1,0 +1,62 @@
+"""Tools at their own level: plain async functions over a real RingSense client talking to the sandbox (ASGI)."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Sequence
+
+import pytest
+
+from server.ringsense.models import InsightType, RecordingInsights, SessionInsights
+from server.sandbox import SandboxPlatform
+from server.sandbox.samples import SampleCall
+from server.sandboxed import client_for
+from tools.deps import Deps
+from tools.models import DataSource
+from tools.source import CallSource
+
+
+@pytest.fixture
+def platform() -> SandboxPlatform:
+    return SandboxPlatform()
+
+
+@pytest.fixture
+async def deps(platform: SandboxPlatform) -> AsyncIterator[Deps]:
+    async with client_for(platform) as client:
+        yield Deps(source=CallSource(client, data_source="sandbox sample data"))
+
+
+def sample(platform: SandboxPlatform, key: str) -> SampleCall:
+    return next(call for call in platform.dataset.calls if call.key == key)
+
+
+def insights_requests(platform: SandboxPlatform) -> list[str]:
+    """`path?query` of every insights request the sandbox received."""
+    return [f"{r.path}?{r.query}" for r in platform.requests if r.path.endswith("/insights")]
+
+
+class Held:
+    """A local provider (`tools.source.LocalCalls`) holding recordings and sessions by id, counting lookups."""
+
+    def __init__(
+        self,
+        recordings: dict[str, RecordingInsights] | None = None,
+        sessions: dict[str, SessionInsights] | None = None,
+        data_source: DataSource = "RingCentral",
+    ) -> None:
+        self.recordings = recordings or {}
+        self.sessions = sessions or {}
+        self.data_source: DataSource = data_source
+        self.asked: list[tuple[str, str, tuple[InsightType, ...] | None]] = []
+
+    async def recording(
+        self, record_id: str, domain: str, insight_types: Sequence[InsightType] | None
+    ) -> RecordingInsights | None:
+        self.asked.append((record_id, domain, tuple(insight_types) if insight_types is not None else None))
+        return self.recordings.get(record_id)
+
+    async def session(
+        self, session_id: str, domain: str, insight_types: Sequence[InsightType] | None
+    ) -> SessionInsights | None:
+        self.asked.append((session_id, domain, tuple(insight_types) if insight_types is not None else None))
+        return self.sessions.get(session_id)
