@@ -10,6 +10,7 @@ Accepted names (each row: current name first, then older or SDK aliases):
 | user JWT       | RC_USER_JWT, RC_JWT, RINGCENTRAL_JWT_TOKEN                                   |
 | access token   | RC_ACCESS_TOKEN (pre-issued; cannot be refreshed)                            |
 | HTTP token     | RINGSENSE_MCP_TOKEN (bearer token HTTP clients of this server must present)  |
+| shared state   | RINGSENSE_REDIS_URL (redis://, rediss:// or unix://; replicas share token, pacing, cache) |
 
 Two aliases set to different values are contradictory and refused. Secrets are held as `SecretStr`, so
 `repr`, `str` and logging of `Settings` never show them, and error messages name variables, never values.
@@ -31,6 +32,7 @@ __all__ = [
     "DEFAULT_SERVER_URL",
     "ENV_NAMES",
     "HTTP_TOKEN_ENV",
+    "REDIS_URL_ENV",
     "ConfigurationError",
     "Settings",
     "load_http_token",
@@ -80,6 +82,8 @@ class Settings:
     jwt: SecretStr | None
     access_token: SecretStr | None
     sandbox: bool = False
+    # Shared state for replicas (RINGSENSE_REDIS_URL). A SecretStr: the URL may carry a Redis password.
+    redis_url: SecretStr | None = None
 
     @property
     def credentials(self) -> JWTCredentials | AccessTokenCredentials | None:
@@ -166,6 +170,7 @@ def load_settings(environ: Mapping[str, str] = os.environ, *, sandbox: bool = Fa
         jwt=secrets["jwt"],
         access_token=secrets["access_token"],
         sandbox=sandbox,
+        redis_url=_redis_url(environ),
     )
     if sandbox or settings.credentials is not None:
         return settings
@@ -182,6 +187,32 @@ _DESCRIPTIONS = {
     "client_secret": "the app's client secret",
     "jwt": "the user's JWT credential",
 }
+
+
+REDIS_URL_ENV = "RINGSENSE_REDIS_URL"
+_REDIS_SCHEMES = ("redis", "rediss", "unix")
+
+
+def _redis_url(environ: Mapping[str, str]) -> SecretStr | None:
+    """RINGSENSE_REDIS_URL, checked; None when unset or blank. Messages never repeat it (it may hold a password)."""
+    value = (environ.get(REDIS_URL_ENV) or "").strip()
+    if not value:
+        return None
+    try:
+        parts = urlsplit(value)
+        parts.port  # noqa: B018 - raises ValueError for a malformed port
+    except ValueError:
+        raise ConfigurationError(f"{REDIS_URL_ENV} is not a valid URL.") from None
+    if parts.scheme not in _REDIS_SCHEMES:
+        raise ConfigurationError(
+            f"{REDIS_URL_ENV} must start with redis://, rediss:// (TLS) or unix://, such as "
+            f"redis://localhost:6379/0 (got {parts.scheme or 'no'} scheme)."
+        )
+    if parts.scheme != "unix" and not parts.hostname:
+        raise ConfigurationError(f"{REDIS_URL_ENV} names no host; use a URL such as redis://localhost:6379/0.")
+    if parts.scheme == "unix" and not parts.path:
+        raise ConfigurationError(f"{REDIS_URL_ENV} names no socket path; use a URL such as unix:///run/redis.sock.")
+    return SecretStr(value)
 
 
 HTTP_TOKEN_ENV = "RINGSENSE_MCP_TOKEN"  # noqa: S105 - a variable name, not a secret

@@ -5,6 +5,10 @@
 absent), and does so once for any number of concurrent callers. With `AccessTokenCredentials` (a
 pre-issued token) nothing can be refreshed: a 401 becomes `TokenExpiredError`.
 
+Several processes with the same credentials share one token through a `TokenStore` (see `tokenstore.py`): a
+process whose token needs renewal first adopts the one another process stored, and only the process holding the
+store's renewal lock asks RingCentral. The default store shares nothing.
+
 The HTTP side (Basic auth, pacing in the Auth group, retries on 429/503, error mapping) belongs to the
 client, which hands the manager a `TokenPoster`.
 """
@@ -29,6 +33,7 @@ from .errors import (
     ResponseFormatError,
     TokenExpiredError,
 )
+from .tokenstore import InProcessTokenStore, StoredToken, TokenStore
 
 __all__ = [
     "JWT_BEARER_GRANT",
@@ -100,6 +105,8 @@ class TokenPoster(Protocol):
 class _TokenState:
     access_token: str | None = None
     refresh_at: float = -math.inf  # when to refresh the access token (expiry minus margin)
+    expires_at: float = -math.inf
+    lifetime: float = DEFAULT_EXPIRES_IN
     refresh_token: str | None = None
     refresh_expires_at: float = -math.inf
     recent: deque[str] = field(default_factory=lambda: deque(maxlen=_KEPT_TOKENS))
@@ -124,10 +131,13 @@ class TokenManager:
         *,
         post: TokenPoster,
         clock: Callable[[], float] = time.monotonic,
+        store: TokenStore | None = None,
     ) -> None:
         self._credentials = credentials
         self._post = post
         self._clock = clock
+        # A pre-issued token cannot be renewed by anybody, so there is nothing to share for it.
+        self._store: TokenStore = store if store is not None and self.can_refresh else InProcessTokenStore()
         self._lock = anyio.Lock()
         self._state = _TokenState()
         if isinstance(credentials, AccessTokenCredentials):
@@ -165,7 +175,7 @@ class TokenManager:
         async with self._lock:
             if (token := self._fresh()) is not None:  # another caller may have renewed it while this one waited
                 return token
-            await self._renew()
+            await self._renew_shared(rejected=None)
             return self._renewed()
 
     async def renew_after_unauthorized(self, rejected: str) -> str:
@@ -181,8 +191,58 @@ class TokenManager:
             if (token := self._fresh()) is not None and token != rejected:
                 return token  # renewed by another caller
             self._state.refresh_at = -math.inf
-            await self._renew()
+            await self._renew_shared(rejected=rejected)
             return self._renewed()
+
+    async def _renew_shared(self, *, rejected: str | None) -> None:
+        """Adopt the token another process stored, else renew under the store's lock and store the result.
+
+        `rejected` (a token the platform refused) is never adopted: the process that finds a revoked token
+        renews it once, for every process.
+        """
+        if await self._adopt(rejected):
+            return
+        async with self._store.renewing():
+            if await self._adopt(rejected):  # renewed by the process that held the lock before this one
+                return
+            await self._renew()
+            await self._store.save(self._stored())
+
+    async def _adopt(self, rejected: str | None) -> bool:
+        """Take the stored token if it is usable; True when it was. Always takes a stored refresh token."""
+        stored = await self._store.load()
+        if stored is None:
+            return False
+        state = self._state
+        if stored.refresh_token is not None and stored.refresh_expires_in > 0:
+            # The stored refresh token is the newest (refresh tokens are single use): renew with it, not an old one.
+            margin = min(REFRESH_MARGIN, REFRESH_MARGIN_FRACTION * stored.refresh_expires_in)
+            state.refresh_token = stored.refresh_token
+            state.refresh_expires_at = self._clock() + stored.refresh_expires_in - margin
+            state.recent.append(stored.refresh_token)
+        access = stored.access_token
+        margin = min(REFRESH_MARGIN, REFRESH_MARGIN_FRACTION * stored.lifetime)
+        if access is None or access == rejected or stored.expires_in <= margin:
+            return False
+        now = self._clock()
+        state.access_token = access
+        state.lifetime = stored.lifetime
+        state.expires_at = now + stored.expires_in
+        state.refresh_at = state.expires_at - margin
+        state.recent.append(access)
+        _log.info("using the shared access token (valid %.0f s more)", stored.expires_in)
+        return True
+
+    def _stored(self) -> StoredToken:
+        state = self._state
+        now = self._clock()
+        return StoredToken(
+            access_token=state.access_token,
+            expires_in=max(0.0, state.expires_at - now),
+            lifetime=state.lifetime,
+            refresh_token=state.refresh_token,
+            refresh_expires_in=max(0.0, state.refresh_expires_at - now) if state.refresh_token else 0.0,
+        )
 
     async def _renew(self) -> None:
         credentials = self._credentials
@@ -216,6 +276,8 @@ class TokenManager:
         margin = min(REFRESH_MARGIN, REFRESH_MARGIN_FRACTION * lifetime)
         state = self._state
         state.access_token = access
+        state.lifetime = lifetime
+        state.expires_at = sent_at + lifetime
         state.refresh_at = sent_at + lifetime - margin
         state.recent.append(access)
         refresh = body.get("refresh_token")
@@ -231,11 +293,16 @@ class TokenManager:
     async def revoke(self) -> None:
         """Revoke the session (one token revokes all of it) and forget the tokens. Raises on failure.
 
-        A pre-issued token is never revoked: it was not this process's to end.
+        A pre-issued token is never revoked: it was not this process's to end; nor is a token shared with other
+        processes: they are still using it (it ends when it expires).
         """
         state = self._state
         token = state.refresh_token or state.access_token
         if not self.can_refresh or token is None:
+            return
+        if self._store.shared:
+            self._state = _TokenState(recent=state.recent)
+            _log.info("left the shared session open for the other processes")
             return
         self._state = _TokenState(recent=state.recent)
         await self._post(REVOKE_PATH, {"token": token}, operation=Operation.API)

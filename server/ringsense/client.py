@@ -42,8 +42,10 @@ from .params import (
     validate_domain,
     validate_id,
 )
-from .ratelimit import Pacer, RateLimitGroup
+from .ratelimit import Pacer, Pacing, RateLimitGroup
+from .responsestore import ResponseStore
 from .retry import RetryPolicy, run_with_retry
+from .tokenstore import TokenStore
 
 __all__ = [
     "DEFAULT_CACHE_SIZE",
@@ -81,7 +83,9 @@ class RingSenseClient:
 
     Keyword-only. One long-lived `httpx.AsyncClient` is used for every request; pass `http_client` to supply
     your own (its lifetime stays yours). `clock` and `sleep` drive token expiry, retries, pacing and the
-    cache, so tests can replace them. Use as `async with client:` or call `aclose()`, which revokes the
+    cache, so tests can replace them. Several processes share one token, one rate budget and one insights cache
+    when given a shared `token_store`, `pacer` and `response_store` (see `server.ringsense.shared`); by default
+    nothing is shared. Use as `async with client:` or call `aclose()`, which revokes the
     session (best effort).
 
     Every request method raises a `RingSenseError` subclass (see `server.ringsense.errors`) and nothing else;
@@ -96,7 +100,9 @@ class RingSenseClient:
         http_client: httpx.AsyncClient | None = None,
         timeout: httpx.Timeout | float = DEFAULT_TIMEOUT,
         retry: RetryPolicy | None = None,
-        pacer: Pacer | None = None,
+        pacer: Pacing | None = None,
+        token_store: TokenStore | None = None,
+        response_store: ResponseStore | None = None,
         cache_ttl: float = DEFAULT_CACHE_TTL,
         cache_size: int = DEFAULT_CACHE_SIZE,
         clock: Callable[[], float] = time.monotonic,
@@ -117,7 +123,9 @@ class RingSenseClient:
         self._pacer = pacer or Pacer(clock=clock, sleep=sleep)
         self._clock = clock
         self._sleep = sleep
-        self._auth = TokenManager(credentials, post=self._post_form, clock=clock)
+        self._auth = TokenManager(credentials, post=self._post_form, clock=clock, store=token_store)
+        self._responses = response_store
+        self._cache_ttl = cache_ttl
         self._cache: InsightsCache[RecordingInsights | SessionInsights] = InsightsCache(
             ttl=cache_ttl, size=cache_size, clock=clock
         )
@@ -266,11 +274,33 @@ class RingSenseClient:
             return _checked(model, everything)
 
         async def fetch() -> Insights:
-            return await self._get(model, path, params, group=RateLimitGroup.LIGHT, operation=Operation.INSIGHTS)
+            # The shared tier (other processes' responses) sits behind this process's own cache.
+            responses = self._responses if self._cache_ttl > 0 else None
+            if responses is not None and (shared := await self._shared_insights(responses, model, key)) is not None:
+                return shared
+            result, body = await self._get_with_body(
+                model, path, params, group=RateLimitGroup.LIGHT, operation=Operation.INSIGHTS
+            )
+            if responses is not None:
+                await responses.put(key, body, ttl=self._cache_ttl)
+            return result
 
         # Responses are shared, not copied: callers treat returned models as read-only (copying a 60 KB
         # transcript on every hit cost three times the rest of a cache hit).
         return _checked(model, await self._cache.get_or_fetch(key, fetch))
+
+    @staticmethod
+    async def _shared_insights(responses: ResponseStore, model: type[Insights], key: CacheKey) -> Insights | None:
+        """The response another process stored for `key` (or for every insight type), parsed; None on a miss."""
+        keys: list[CacheKey] = [key] if key[3] is None else [(key[0], key[1], key[2], None), key]
+        body = await responses.get(keys)
+        if body is None:
+            return None
+        try:
+            return model.model_validate_json(body)
+        except ValidationError:  # stored by a replica with another version of the models: fetch afresh
+            _log.info("ignored a shared insights response this version cannot read")
+            return None
 
     # -- HTTP ------------------------------------------------------------------------------------
 
@@ -365,7 +395,14 @@ class RingSenseClient:
     async def _get(
         self, model: type[M], path: str, params: Mapping[str, str], *, group: RateLimitGroup, operation: Operation
     ) -> M:
-        """GET `model` with a bearer token: refresh-and-replay on 401 (bounded), retries per the policy.
+        """GET `model` (see `_get_with_body`)."""
+        return (await self._get_with_body(model, path, params, group=group, operation=operation))[0]
+
+    async def _get_with_body(
+        self, model: type[M], path: str, params: Mapping[str, str], *, group: RateLimitGroup, operation: Operation
+    ) -> tuple[M, bytes]:
+        """GET `model` and the body it was parsed from, with a bearer token: refresh-and-replay on 401 (bounded),
+        retries per the policy.
 
         The token is taken after the request's turn in the pacer has come, not before: under load a request may
         wait long enough in the queue for the token it would have carried to expire.
@@ -382,7 +419,7 @@ class RingSenseClient:
                 auth_errors.append(error)
                 raise
 
-        async def attempt() -> M:
+        async def attempt() -> tuple[M, bytes]:
             sent: list[str] = []
 
             async def bearer() -> str:
@@ -403,7 +440,7 @@ class RingSenseClient:
                 response = await self._send("GET", path, group=group, params=params, bearer=bearer)
             if not response.is_success:
                 raise self._error(response, operation, group)
-            return self._parse(model, response)
+            return self._parse(model, response), response.content
 
         return await run_with_retry(
             attempt,

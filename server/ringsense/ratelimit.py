@@ -9,6 +9,10 @@ cannot overrun the platform's window even when the network is slow.
 When responses carry `X-Rate-Limit-Limit`, `-Remaining` and `-Window`, the pacer adopts the platform's
 numbers (limits can be customised per app, and other processes may share the budget). A 429 blocks the
 group for its `Retry-After`.
+
+`Pacing` is the interface the client paces through; `Pacer` keeps the window in this process (the default), and
+`server.ringsense.shared.SharedPacer` keeps it in Redis, so several processes with the same credentials together
+stay within the one budget RingCentral counts per user and app.
 """
 
 from __future__ import annotations
@@ -17,9 +21,10 @@ import math
 import time
 from collections import deque
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
-from contextlib import asynccontextmanager
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from dataclasses import dataclass, field
 from enum import StrEnum
+from typing import Protocol
 
 import anyio
 import httpx
@@ -32,6 +37,7 @@ __all__ = [
     "DEFAULT_RATE_WINDOW",
     "GroupBudget",
     "Pacer",
+    "Pacing",
     "RateLimitGroup",
 ]
 
@@ -65,6 +71,20 @@ class GroupBudget(BaseModel):
     server_remaining: int | None = Field(
         None, description="X-Rate-Limit-Remaining of the last response, when the platform sent it."
     )
+
+
+class Pacing(Protocol):
+    """What the client asks of a pacer (see `Pacer` for the meaning of each method)."""
+
+    def slot(
+        self, group: RateLimitGroup, *, max_penalty_wait: float = math.inf
+    ) -> AbstractAsyncContextManager[None]: ...
+
+    def observe(self, group: RateLimitGroup, headers: httpx.Headers | Mapping[str, str]) -> None: ...
+
+    def block(self, group: RateLimitGroup, seconds: float) -> None: ...
+
+    def budget(self) -> dict[str, GroupBudget]: ...
 
 
 @dataclass

@@ -1,0 +1,32 @@
+"""A second, shared tier for insights responses: the `ResponseStore` interface.
+
+The client's own `InsightsCache` holds parsed responses in memory and answers first. On a miss there, a
+`ResponseStore` (when the client has one) is asked for the raw response body another process fetched, before the
+platform is. It holds bytes, not objects, so that any process (and any version that can parse them) can use them.
+`server.ringsense.shared.RedisResponseStore` is the implementation; without one, nothing is shared.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Protocol
+
+from .cache import CacheKey
+
+__all__ = ["ResponseStore"]
+
+
+class ResponseStore(Protocol):
+    """Raw insights response bodies by cache key, shared between processes.
+
+    Implementations never raise for an unreachable backend: `get` answers None and `put` does nothing (and the
+    log says why), so a process keeps answering from the platform.
+    """
+
+    async def get(self, keys: Sequence[CacheKey]) -> bytes | None:
+        """The body held for the first of `keys` that has one, or None."""
+        ...
+
+    async def put(self, key: CacheKey, body: bytes, *, ttl: float) -> None:
+        """Hold `body` under `key` for `ttl` seconds."""
+        ...
