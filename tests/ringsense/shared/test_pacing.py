@@ -1,0 +1,84 @@
+"""One rate budget for every replica: a shared sliding window per group, and penalties every replica honours."""
+
+from __future__ import annotations
+
+import anyio
+import pytest
+
+from server.ringsense import Pacer, RateLimitedError, RateLimitGroup, RetryPolicy
+from server.ringsense.shared import SharedPacer
+from server.sandbox import SandboxPlatform
+
+pytestmark = pytest.mark.anyio
+
+LIMIT = 8
+WINDOW = 1.0  # seconds: the platform's and the clients' windows, time-scaled from RingCentral's 60
+REPLICAS = 3
+CALLS_PER_REPLICA = 8  # three windows' worth together
+
+
+def scaled(test):
+    return pytest.mark.sandbox(rate_limits={"Light": LIMIT, "Auth": 1000}, rate_limit_window=WINDOW)(test)
+
+
+async def burst(replicas) -> list[BaseException]:
+    failures: list[BaseException] = []
+
+    async def one(client) -> None:
+        try:
+            await client.check_permission()
+        except Exception as error:  # collected: the assertion names them
+            failures.append(error)
+
+    with anyio.fail_after(30):
+        async with anyio.create_task_group() as tasks:
+            for client in replicas:
+                for _ in range(CALLS_PER_REPLICA):
+                    tasks.start_soon(one, client)
+    return failures
+
+
+@scaled
+async def test_replicas_sharing_the_window_together_stay_within_one_budget(
+    platform: SandboxPlatform, make_replica, connect
+) -> None:
+    replicas = [
+        make_replica(pacer=SharedPacer(connect(), limits={"Light": LIMIT}, window=WINDOW)) for _ in range(REPLICAS)
+    ]
+    assert await burst(replicas) == []
+    statuses = [r.status for r in platform.requests_to("authz-profile")]
+    assert statuses.count(429) == 0
+    assert statuses.count(200) == REPLICAS * CALLS_PER_REPLICA
+
+
+@scaled
+async def test_replicas_pacing_alone_overrun_the_budget(platform: SandboxPlatform, make_replica) -> None:
+    """The failure the shared window prevents: each process alone believes it has the whole budget."""
+    pacers = [Pacer(limits={"Light": LIMIT}, window=WINDOW) for _ in range(REPLICAS)]
+    replicas = [make_replica(pacer=pacer, retry=RetryPolicy.no_retry()) for pacer in pacers]
+    await burst(replicas)
+    assert 429 in [r.status for r in platform.requests_to("authz-profile")]
+
+
+async def test_a_penalty_one_replica_met_holds_every_replica(connect) -> None:
+    met, other = SharedPacer(connect()), SharedPacer(connect())
+    met.block(RateLimitGroup.LIGHT, 30)
+
+    with pytest.raises(RateLimitedError) as here:  # the penalty is shared as this replica asks for its next slot
+        async with met.slot(RateLimitGroup.LIGHT, max_penalty_wait=1):
+            pass
+    with pytest.raises(RateLimitedError) as there:
+        async with other.slot(RateLimitGroup.LIGHT, max_penalty_wait=1):
+            pass
+    assert here.value.retry_after == there.value.retry_after
+    assert there.value.retry_after is not None and 28 <= there.value.retry_after <= 30
+
+
+async def test_the_shared_budget_is_reported_as_every_replica_used_it(connect) -> None:
+    first, second = SharedPacer(connect(), limits={"Heavy": 10}), SharedPacer(connect(), limits={"Heavy": 10})
+    for _ in range(3):
+        async with first.slot(RateLimitGroup.HEAVY):
+            pass
+    async with second.slot(RateLimitGroup.HEAVY):
+        pass
+    assert second.budget()["Heavy"].remaining == 10 - 4
