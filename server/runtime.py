@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from server import __version__
 from server.config import ConfigurationError, Settings
@@ -14,15 +15,20 @@ from tools.errors import ToolFailure
 from tools.models import DataSource
 from tools.source import CallSource, LocalCalls
 
+if TYPE_CHECKING:
+    from server.ringsense.shared import SharedState
+
 ClientFactory = Callable[[], RingSenseClient]
+_log = logging.getLogger("server")
 
 
 class Runtime:
     """Owns the client for the server's lifetime; handlers reach calls through `deps`.
 
     `client_factory` makes the one client (default: from `settings`: RingCentral in live mode, a fresh embedded
-    sandbox in sandbox mode). `local`, when given, is consulted before the client for insights (see
-    `tools.source.CallSource`).
+    sandbox in sandbox mode; with `settings.redis_url`, a live client shares its token, rate budget and insights
+    responses with the other replicas through Redis). `local`, when given, is consulted before the client for
+    insights (see `tools.source.CallSource`).
     """
 
     def __init__(
@@ -37,6 +43,7 @@ class Runtime:
         self.local = local
         self.data_source: DataSource = "sandbox sample data" if settings.sandbox else "RingCentral"
         self._client: RingSenseClient | None = None
+        self._shared: SharedState | None = None
         self._deps: Deps | None = None
 
     @property
@@ -50,23 +57,46 @@ class Runtime:
         if not self.settings.sandbox:
             if self.settings.credentials is None:  # load_settings refuses this; a hand-built Settings may not
                 raise ConfigurationError("No RingCentral credentials are configured (or use --sandbox).")
-            return RingSenseClient(server_url=self.settings.server_url, credentials=self.settings.credentials)
+            options = self._connect_shared()
+            return RingSenseClient(
+                server_url=self.settings.server_url, credentials=self.settings.credentials, **options
+            )
+        if self.settings.redis_url is not None:
+            _log.warning("RINGSENSE_REDIS_URL is ignored in sandbox mode: each process has a sandbox of its own")
         # Lazy import: the sandbox (and its sample data) is only needed in sandbox mode, and stdio start-up is
         # measured in milliseconds that Claude Desktop users wait for.
         from server.sandboxed import client_for
 
         return client_for()
 
+    def _connect_shared(self) -> dict[str, Any]:
+        """Shared state for the live client: its keyword arguments (see `server.ringsense.shared`)."""
+        settings = self.settings
+        if settings.redis_url is None or settings.credentials is None:
+            return {}
+        # Lazy import: redis and cryptography load only for replicas that share state, not for a stdio server.
+        from server.ringsense.shared import SharedState
+
+        self._shared = SharedState.connect(
+            settings.redis_url.get_secret_value(), server_url=settings.server_url, credentials=settings.credentials
+        )
+        return self._shared.client_options()
+
     @asynccontextmanager
     async def open(self) -> AsyncIterator[Runtime]:
-        async with self.client_factory() as client:
-            self._client = client
-            self._deps = Deps(source=CallSource(client, data_source=self.data_source, local=self.local))
-            try:
-                yield self
-            finally:
-                self._deps = None
-                self._client = None
+        try:
+            async with self.client_factory() as client:
+                self._client = client
+                self._deps = Deps(source=CallSource(client, data_source=self.data_source, local=self.local))
+                try:
+                    yield self
+                finally:
+                    self._deps = None
+                    self._client = None
+        finally:
+            shared, self._shared = self._shared, None
+            if shared is not None:
+                await shared.aclose()
 
     def status(self) -> dict[str, Any]:
         client = self._client
@@ -79,4 +109,13 @@ class Runtime:
             "server_url": "embedded sandbox (in-process)" if self.settings.sandbox else self.settings.server_url,
             "connected": client is not None,
             "rate_limits": client.rate_limit_status() if client else None,
+            **self._shared_status(),
+        }
+
+    def _shared_status(self) -> dict[str, Any]:
+        shared = self._shared
+        if shared is None:
+            return {}
+        return {
+            "shared_state": {"backend": "redis", "server": shared.redis.description, "reachable": shared.redis.healthy}
         }
