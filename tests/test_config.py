@@ -157,3 +157,35 @@ def test_the_environment_is_read_by_default(monkeypatch: pytest.MonkeyPatch) -> 
     for name, value in CURRENT.items():
         monkeypatch.setenv(name, value)
     assert isinstance(load_settings().credentials, JWTCredentials)
+
+
+@pytest.mark.parametrize(
+    "url",
+    ["redis://localhost:6379/0", "rediss://:pw@cache.example.com:6380/1", "unix:///run/redis/redis.sock"],
+    ids=["plain", "tls-with-password", "unix-socket"],
+)
+def test_a_redis_url_is_read_for_shared_state(url: str) -> None:
+    settings = load_settings({**CURRENT, "RINGSENSE_REDIS_URL": f"  {url} "})
+    assert settings.redis_url is not None and settings.redis_url.get_secret_value() == url
+    assert url not in repr(settings)
+
+
+def test_without_a_redis_url_nothing_is_shared() -> None:
+    assert load_settings({**CURRENT, "RINGSENSE_REDIS_URL": " "}).redis_url is None
+
+
+@pytest.mark.parametrize(
+    ("url", "advice"),
+    [
+        ("http://:canary-redis-pw@cache:6379", "must start with redis://"),
+        ("redis://:canary-redis-pw@:6379/0", "names no host"),
+        ("redis://:canary-redis-pw@cache:notaport/0", "not a valid URL"),
+        ("unix://", "names no socket path"),
+    ],
+    ids=["wrong-scheme", "no-host", "bad-port", "no-socket"],
+)
+def test_a_bad_redis_url_is_refused_without_repeating_its_password(url: str, advice: str) -> None:
+    with pytest.raises(ConfigurationError) as caught:
+        load_settings({**CURRENT, "RINGSENSE_REDIS_URL": url})
+    assert "RINGSENSE_REDIS_URL" in caught.value.message and advice in caught.value.message
+    assert "canary-redis-pw" not in caught.value.message

@@ -6,7 +6,9 @@ async with client:
     insights = await client.get_record_insights(record_id, insight_types=["Transcript", "Summary"])
 ```
 
-Every failure is a `RingSenseError`; see `server.ringsense.errors` for the tree.
+Every failure is a `RingSenseError`; see `server.ringsense.errors` for the tree. Replicas share a token, a rate
+budget and insights responses through the `TokenStore`, `Pacing` and `ResponseStore` interfaces, implemented
+over Redis in `server.ringsense.shared` (imported on its own: a single process never loads Redis).
 """
 
 from .auth import AccessTokenCredentials, JWTCredentials
@@ -35,8 +37,10 @@ from .models import (
     SessionInsights,
 )
 from .params import DOMAINS
-from .ratelimit import GroupBudget, Pacer, RateLimitGroup
+from .ratelimit import GroupBudget, Pacer, Pacing, RateLimitGroup
+from .responsestore import ResponseStore
 from .retry import MAX_ATTEMPTS, MAX_RETRY_DELAY, MAX_RETRY_TOTAL, RetryPolicy
+from .tokenstore import InProcessTokenStore, StoredToken, TokenStore
 
 __all__ = [
     "DEFAULT_CACHE_SIZE",
@@ -53,6 +57,7 @@ __all__ = [
     "CallLogPage",
     "CallLogRecord",
     "GroupBudget",
+    "InProcessTokenStore",
     "InsightType",
     "InsightsNotFoundError",
     "InvalidIdError",
@@ -60,16 +65,20 @@ __all__ = [
     "NetworkError",
     "NotFoundError",
     "Pacer",
+    "Pacing",
     "PermissionCheck",
     "PermissionDeniedError",
     "RateLimitGroup",
     "RateLimitedError",
     "RecordingInsights",
     "ResponseFormatError",
+    "ResponseStore",
     "RetryPolicy",
     "RingSenseClient",
     "RingSenseError",
     "SessionInsights",
+    "StoredToken",
     "TokenExpiredError",
+    "TokenStore",
     "UpstreamError",
 ]

@@ -15,7 +15,7 @@ from collections.abc import Awaitable, Callable
 from typing import TypeVar
 from urllib.parse import urlsplit
 
-from redis.asyncio import Redis
+from redis.asyncio import BlockingConnectionPool, Redis
 from redis.asyncio.retry import Retry
 from redis.backoff import NoBackoff
 from redis.exceptions import RedisError
@@ -25,7 +25,8 @@ from ..auth import AccessTokenCredentials, JWTCredentials
 __all__ = ["CONNECT_TIMEOUT", "OPERATION_TIMEOUT", "RETRY_INTERVAL", "SharedRedis", "describe_url", "namespace_for"]
 
 CONNECT_TIMEOUT = 1.0  # seconds to open a connection: a dead Redis must not hold up a tool call
-OPERATION_TIMEOUT = 2.0  # seconds for one command's answer
+OPERATION_TIMEOUT = 3.0  # seconds for one command's answer (a busy replica's event loop reads late)
+MAX_CONNECTIONS = 16  # per process; a burst of calls queues for a connection instead of opening hundreds
 RETRY_INTERVAL = 1.0  # after a failure, seconds during which Redis is not tried (each call would wait again)
 KEY_PREFIX = "ringsense-mcp"
 
@@ -87,13 +88,16 @@ class SharedRedis:
     @classmethod
     def from_url(cls, url: str, *, namespace: str, **kwargs: float | Callable[[], float]) -> SharedRedis:
         """A client for `url` (redis://, rediss://, unix://) with short timeouts and no retries of its own."""
-        client = Redis.from_url(
+        pool = BlockingConnectionPool.from_url(
             url,
+            max_connections=MAX_CONNECTIONS,
+            timeout=OPERATION_TIMEOUT,  # waiting for a free connection counts as the command's time
             socket_connect_timeout=CONNECT_TIMEOUT,
             socket_timeout=OPERATION_TIMEOUT,
             retry=Retry(NoBackoff(), 0),  # a failure falls back at once; `run` decides when to try again
             health_check_interval=30,
         )
+        client = Redis.from_pool(pool)  # the client owns the pool: aclose() closes it
         return cls(client, namespace=namespace, description=describe_url(url), **kwargs)  # type: ignore[arg-type]
 
     def key(self, *parts: str) -> str:
