@@ -80,6 +80,9 @@ class Runtime:
         self._shared = SharedState.connect(
             settings.redis_url.get_secret_value(), server_url=settings.server_url, credentials=settings.credentials
         )
+        _log.info(
+            "sharing the token, rate budget and insights with other replicas via %s", self._shared.redis.description
+        )
         return self._shared.client_options()
 
     @asynccontextmanager
