@@ -132,8 +132,7 @@ class Lease:
             elif self._clock() >= confirmed_until - self.interval:
                 raise _Lost("the lease could not be renewed in time")
 
-    async def _hold(self, term: Term, work: Work, catch_up: Work | None) -> None:
-        confirmed_until = self._clock() + self.ttl
+    async def _hold(self, term: Term, confirmed_until: float, work: Work, catch_up: Work | None) -> None:
         _log.info("holding the %s lease (term %d)", self._keys[0].rsplit(":", 1)[-1], term.number)
         self.term = term
         try:
@@ -167,13 +166,14 @@ class Lease:
     async def run(self, work: Work, *, catch_up: Work | None = None) -> None:
         """Take the lease whenever it is free and run `work` (and `catch_up`) while holding it."""
         while True:
+            sent = self._clock()  # the lease runs from before it was asked for: never overestimate it
             term = await self._try_acquire()
             if term is None:
                 await anyio.sleep(self.interval)
                 continue
             lost = False
             try:
-                await self._hold(term, work, catch_up)
+                await self._hold(term, sent + self.ttl, work, catch_up)
             except* _Lost as group:
                 lost = True
                 _log.warning("gave up the lease (%s); another process may hold it now", group.exceptions[0])

@@ -16,6 +16,7 @@ import math
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
+import anyio
 from cryptography.fernet import Fernet, InvalidToken
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
@@ -24,7 +25,7 @@ from redis.asyncio.lock import Lock
 
 from ..auth import JWTCredentials
 from ..tokenstore import StoredToken
-from .connection import SharedRedis
+from .connection import OPERATION_TIMEOUT, SharedRedis
 
 __all__ = ["LOCK_TTL", "LOCK_WAIT", "MAX_REFRESH_TTL", "RedisTokenStore", "token_cipher"]
 
@@ -88,8 +89,11 @@ class RedisTokenStore:
             access: str | None = None
             lifetime = 0.0
             if access_json is not None:
-                record = json.loads(access_json)
-                access, lifetime = record["token"], float(record["lifetime"])
+                try:
+                    record = json.loads(access_json)
+                    access, lifetime = str(record["token"]), float(record["lifetime"])
+                except (ValueError, KeyError, TypeError):  # written by an incompatible version: renew instead
+                    access = None
             if access is None and refresh is None:
                 return None
             return StoredToken(
@@ -146,7 +150,9 @@ class RedisTokenStore:
                 async def release(_: Redis) -> None:
                     await lock.release()
 
-                await self._redis.run("releasing the token renewal lock", release, None)
+                # Shielded: a cancelled renewal must still free the others at once, not after LOCK_TTL.
+                with anyio.CancelScope(shield=True), anyio.move_on_after(OPERATION_TIMEOUT):
+                    await self._redis.run("releasing the token renewal lock", release, None)
 
 
 def _ms(seconds: float) -> int:
