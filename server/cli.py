@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import logging
 import sys
 from collections.abc import Sequence
 
@@ -68,6 +69,16 @@ def parse_args(argv: Sequence[str]) -> argparse.Namespace:
     return _parser().parse_args(argv)
 
 
+def replica_warnings(args: argparse.Namespace, *, redis: bool) -> list[str]:
+    """What a replica's operator should hear about its options: shared state with per-process MCP sessions."""
+    if args.command == "serve" and args.transport == "http" and redis and not args.stateless:
+        return [
+            "RINGSENSE_REDIS_URL is set, but MCP sessions stay in this process: behind a load balancer, run every "
+            "replica with --stateless (or make sessions sticky)"
+        ]
+    return []
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(sys.argv[1:] if argv is None else argv)
     if args.log_level is None:
@@ -99,8 +110,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ConfigurationError as err:
         print(f"ringsense-mcp: {err.message}", file=sys.stderr)
         return 2
-    secrets = [s.get_secret_value() for s in (settings.client_secret, settings.jwt, settings.access_token) if s]
-    configure_logging(args.log_level, secrets)
+    configure_logging(args.log_level, settings.secret_values())
+    for warning in replica_warnings(args, redis=settings.redis_url is not None):
+        logging.getLogger("server").warning(warning)
 
     if args.command == "check":
         from .doctor import run_check

@@ -94,6 +94,13 @@ class Settings:
             return AccessTokenCredentials(self.access_token)
         return None
 
+    def secret_values(self) -> list[str]:
+        """Every secret value set (credentials, the Redis URL and its password), for log redaction. Never log it."""
+        values = [s.get_secret_value() for s in (self.client_secret, self.jwt, self.access_token, self.redis_url) if s]
+        if self.redis_url is not None and (password := urlsplit(self.redis_url.get_secret_value()).password):
+            values.append(password)
+        return values
+
     @property
     def auth_mode(self) -> str:
         """'jwt', 'access_token' or 'none' (sandbox) — for status output."""

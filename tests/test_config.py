@@ -189,3 +189,9 @@ def test_a_bad_redis_url_is_refused_without_repeating_its_password(url: str, adv
         load_settings({**CURRENT, "RINGSENSE_REDIS_URL": url})
     assert "RINGSENSE_REDIS_URL" in caught.value.message and advice in caught.value.message
     assert "canary-redis-pw" not in caught.value.message
+
+
+def test_every_secret_value_is_listed_for_log_redaction() -> None:
+    url = "redis://:canary-redis-pw@cache:6379/0"
+    settings = load_settings({**CURRENT, "RC_ACCESS_TOKEN": TOKEN, "RINGSENSE_REDIS_URL": url})
+    assert set(settings.secret_values()) == {SECRET, JWT, TOKEN, url, "canary-redis-pw"}

@@ -18,6 +18,7 @@ import pytest
 from anyio.abc import Process
 from mcp import Client
 
+from server.cli import parse_args, replica_warnings
 from server.config import load_settings
 from server.http import HEALTH_PATH, MCP_PATH
 from server.runtime import Runtime
@@ -141,3 +142,21 @@ async def test_the_status_names_the_shared_redis_without_its_password(
         status = runtime.status()
     assert status["shared_state"] == {"backend": "redis", "server": redis_server.url, "reachable": True}
     assert "canary-redis-pw" not in caplog.text + str(status)
+
+
+@pytest.mark.parametrize(
+    ("argv", "redis", "warned"),
+    [
+        (["serve", "--transport", "http"], True, True),
+        (["serve", "--transport", "http", "--stateless"], True, False),
+        (["serve", "--transport", "http"], False, False),
+        (["serve"], True, False),
+    ],
+    ids=["stateful-with-redis", "stateless-with-redis", "stateful-alone", "stdio-with-redis"],
+)
+def test_a_replica_sharing_redis_with_stateful_sessions_is_told_to_use_stateless(
+    argv: list[str], redis: bool, warned: bool
+) -> None:
+    warnings = replica_warnings(parse_args(argv), redis=redis)
+    assert bool(warnings) == warned
+    assert all("--stateless" in warning for warning in warnings)
