@@ -1,7 +1,9 @@
-"""`ringsense-mcp check`: a doctor for credentials — token, permission, call log, one insights call."""
+"""`ringsense-mcp check`: a doctor for credentials — token, permission, call log, one insights call — and, when
+RINGSENSE_REDIS_URL is set, for the Redis the replicas share."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 import anyio
@@ -22,12 +24,45 @@ def _line(mark: str, what: str, detail: str) -> None:
     print(f" {mark} {what}: {detail}")
 
 
+async def _check_shared_state(settings: Settings) -> bool:
+    """Whether the replicas' Redis answers, and whether it holds their token (never showing it)."""
+    if settings.redis_url is None or settings.credentials is None or settings.sandbox:
+        return True
+    # Lazy import: Redis is loaded only where it is configured.
+    from server.ringsense.shared import SharedState
+
+    shared = SharedState.connect(
+        settings.redis_url.get_secret_value(), server_url=settings.server_url, credentials=settings.credentials
+    )
+    where = f"Redis at {shared.redis.description}"
+    try:
+        answered = await shared.redis.run("checking Redis", lambda redis: redis.ping(), False)
+        if not answered:
+            _line(FAIL, "shared state", f"{where} does not answer: every replica would work alone (check the URL)")
+            return False
+        stored = await shared.tokens.load() if shared.tokens is not None else None
+        if stored is not None and stored.access_token is not None:
+            held = f"the replicas' token is stored, encrypted (valid {stored.expires_in:.0f} s more)"
+        else:
+            held = "no shared token yet (the first replica to call logs in for all)"
+        _line(OK, "shared state", f"{where} answers; {held}")
+        return True
+    finally:
+        await shared.aclose()
+
+
 async def _check(settings: Settings) -> bool:
     where = "the embedded sandbox" if settings.sandbox else settings.server_url
     print(f"Checking RingSense access on {where} (auth: {'sandbox JWT' if settings.sandbox else settings.auth_mode})")
-    # The doctor asks the platform itself, never a local copy: it checks the credentials, not the tools.
+    shared_ok = await _check_shared_state(settings)
+    return await _check_platform(settings) and shared_ok
+
+
+async def _check_platform(settings: Settings) -> bool:
+    # The doctor asks the platform itself, never a local copy: it checks the credentials, not the tools. So it
+    # signs in on its own (not with the replicas' shared token) and ends its own session afterwards.
     client: RingSenseClient
-    async with Runtime(settings).client_factory() as client:
+    async with Runtime(replace(settings, redis_url=None)).client_factory() as client:
         try:
             permission = await client.check_permission()
         except RingSenseError as err:

@@ -160,3 +160,34 @@ def test_a_replica_sharing_redis_with_stateful_sessions_is_told_to_use_stateless
     warnings = replica_warnings(parse_args(argv), redis=redis)
     assert bool(warnings) == warned
     assert all("--stateless" in warning for warning in warnings)
+
+
+async def run_check(environment: dict[str, str]) -> str:
+    with anyio.fail_after(60):
+        result = await anyio.run_process([sys.executable, "-m", "server", "check"], env=environment, check=False)
+    return result.stdout.decode() + result.stderr.decode()
+
+
+async def test_the_doctor_reports_the_shared_redis_and_its_token_without_showing_either_secret(
+    platform: SandboxPlatform, redis_server: RedisServer, private_redis: RedisServer, tmp_path: Path
+) -> None:
+    jwt = platform.users[0].jwt
+    async with serve_sandbox(platform) as served_url:
+        environment = {
+            "PATH": os.environ.get("PATH", ""),
+            "RC_SERVER_URL": served_url,
+            "RC_APP_CLIENT_ID": SANDBOX_CLIENT_ID,
+            "RC_APP_CLIENT_SECRET": SANDBOX_CLIENT_SECRET,
+            "RC_USER_JWT": jwt,
+            "RINGSENSE_REDIS_URL": redis_server.url,
+        }
+        healthy = await run_check(environment)
+        private_redis.stop()
+        unreachable = await run_check({**environment, "RINGSENSE_REDIS_URL": private_redis.url})
+
+    assert f"✔ shared state: Redis at {redis_server.url} answers; no shared token yet" in healthy
+    assert "Verdict: READY" in healthy
+    assert f"✘ shared state: Redis at {private_redis.url} does not answer" in unreachable
+    assert "Verdict: NOT READY" in unreachable
+    secrets = [*platform.issued_tokens(), jwt, SANDBOX_CLIENT_SECRET]
+    assert [secret for secret in secrets if secret in healthy + unreachable] == []
