@@ -43,7 +43,7 @@ from .params import (
     validate_id,
 )
 from .ratelimit import Pacer, Pacing, RateLimitGroup
-from .responsestore import ResponseStore
+from .responsestore import ResponseStore, read_shared
 from .retry import RetryPolicy, run_with_retry
 from .tokenstore import TokenStore
 
@@ -276,7 +276,7 @@ class RingSenseClient:
         async def fetch() -> Insights:
             # The shared tier (other processes' responses) sits behind this process's own cache.
             responses = self._responses if self._cache_ttl > 0 else None
-            if responses is not None and (shared := await self._shared_insights(responses, model, key)) is not None:
+            if responses is not None and (shared := await read_shared(responses, model, key)) is not None:
                 return shared
             result, body = await self._get_with_body(
                 model, path, params, group=RateLimitGroup.LIGHT, operation=Operation.INSIGHTS
@@ -288,19 +288,6 @@ class RingSenseClient:
         # Responses are shared, not copied: callers treat returned models as read-only (copying a 60 KB
         # transcript on every hit cost three times the rest of a cache hit).
         return _checked(model, await self._cache.get_or_fetch(key, fetch))
-
-    @staticmethod
-    async def _shared_insights(responses: ResponseStore, model: type[Insights], key: CacheKey) -> Insights | None:
-        """The response another process stored for `key` (or for every insight type), parsed; None on a miss."""
-        keys: list[CacheKey] = [key] if key[3] is None else [(key[0], key[1], key[2], None), key]
-        body = await responses.get(keys)
-        if body is None:
-            return None
-        try:
-            return model.model_validate_json(body)
-        except ValidationError:  # stored by a replica with another version of the models: fetch afresh
-            _log.info("ignored a shared insights response this version cannot read")
-            return None
 
     # -- HTTP ------------------------------------------------------------------------------------
 

@@ -8,12 +8,20 @@ platform is. It holds bytes, not objects, so that any process (and any version t
 
 from __future__ import annotations
 
+import json
+import logging
 from collections.abc import Sequence
-from typing import Protocol
+from typing import Protocol, TypeVar
+
+from pydantic import BaseModel, ValidationError
 
 from .cache import CacheKey
 
-__all__ = ["ResponseStore"]
+__all__ = ["ResponseStore", "read_shared"]
+
+M = TypeVar("M", bound=BaseModel)
+
+_log = logging.getLogger("server.ringsense")
 
 
 class ResponseStore(Protocol):
@@ -30,3 +38,16 @@ class ResponseStore(Protocol):
     async def put(self, key: CacheKey, body: bytes, *, ttl: float) -> None:
         """Hold `body` under `key` for `ttl` seconds."""
         ...
+
+
+async def read_shared(store: ResponseStore, model: type[M], key: CacheKey) -> M | None:
+    """The response another process stored for `key` (or for every insight type), parsed; None on a miss."""
+    keys: list[CacheKey] = [key] if key[3] is None else [(key[0], key[1], key[2], None), key]
+    body = await store.get(keys)
+    if body is None:
+        return None
+    try:
+        return model.model_validate(json.loads(body))
+    except (ValueError, ValidationError):  # stored by a replica with another version of the models: fetch afresh
+        _log.info("ignored a shared insights response this version cannot read")
+        return None

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from server.ringsense import InsightsNotFoundError
+from server.ringsense.shared import RedisResponseStore
 from server.sandbox import SandboxPlatform
 
 from ..conftest import PENDING_RECORD_ID, RECORD_ID, SESSION_ID, roomy_sandbox
@@ -53,3 +54,13 @@ async def test_with_caching_off_nothing_is_shared(platform: SandboxPlatform, mak
     await first.get_record_insights(RECORD_ID)
     await second.get_record_insights(RECORD_ID)
     assert insights_requests(platform) == 2
+
+
+@roomy_sandbox
+async def test_a_shared_body_this_version_cannot_read_is_ignored_and_fetched_afresh(
+    platform: SandboxPlatform, make_replica, connect
+) -> None:
+    await RedisResponseStore(connect()).put(("pbx", "records", RECORD_ID, None), b'{"insights": 7}', ttl=60)
+    insights = await make_replica().get_record_insights(RECORD_ID)
+    assert insights.source_record_id == RECORD_ID
+    assert insights_requests(platform) == 1
