@@ -7,6 +7,9 @@ do not matter) prunes the set and admits a request only while fewer than `limit`
 counts from before it is sent until its response has arrived plus one window: never shorter than the platform's
 count. A request whose process dies mid-flight stops counting after `IN_FLIGHT_CAP` plus a window.
 
+When a response's `X-Rate-Limit-Remaining` says the platform counted more than the window holds (another client
+of the same user and app), the difference is added as requests made then, as `Pacer` does.
+
 A 429's penalty is shared too (a key that expires with it). While Redis is unreachable the process paces with its
 own `Pacer` (the per-process behaviour) and `SharedRedis` warns that replicas may now overrun the budget.
 """
@@ -35,8 +38,9 @@ POLL = 0.05  # seconds between tries while every counted request is still in fli
 
 _log = logging.getLogger("server.ringsense.shared")
 
-# KEYS: window set, penalty key. ARGV: member, limit, window ms, in-flight cap ms.
-# Returns {admitted (0/1), milliseconds to wait, requests counted, 1 if the wait is a penalty}.
+# KEYS: window set, penalty key. ARGV: member, limit, window ms, in-flight cap ms, requests the platform said it
+# counted (-1: unknown), how many ms ago it said so. Returns {admitted (0/1), ms to wait, requests counted,
+# 1 if the wait is a penalty}.
 _RESERVE = """
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
@@ -44,6 +48,11 @@ local window, cap = tonumber(ARGV[3]), tonumber(ARGV[4])
 local penalty = redis.call('PTTL', KEYS[2])
 redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now)
 local used = redis.call('ZCARD', KEYS[1])
+local counted = tonumber(ARGV[5])
+for i = used + 1, counted do
+  redis.call('ZADD', KEYS[1], now + window - tonumber(ARGV[6]), ARGV[1] .. ':other:' .. i)
+end
+used = math.max(used, counted)
 if penalty > 0 then return {0, penalty, used, 1} end
 if used < tonumber(ARGV[2]) then
   redis.call('ZADD', KEYS[1], now + cap + window, ARGV[1])
@@ -100,6 +109,8 @@ class SharedPacer:
         self._queues = {group: anyio.Lock() for group in merged}
         self._penalties: dict[RateLimitGroup, float] = {}  # to tell Redis at the next reservation
         self._used: dict[RateLimitGroup, int] = {}  # counted requests at the last reservation, for budget()
+        self._reported: dict[RateLimitGroup, tuple[int, float]] = {}  # platform's count, when it was seen
+        self._clock = clock
 
     def _keys(self, group: RateLimitGroup) -> list[str]:
         return [self._redis.key("rate", str(group)), self._redis.key("rate", str(group), "penalty")]
@@ -117,8 +128,13 @@ class SharedPacer:
         """(admitted, seconds to wait, the wait is a penalty), or None when Redis cannot be used."""
         window_ms = _ms(self._windows[group])
 
+        counted, age = -1, 0.0
+        reported = self._reported.pop(group, None)
+        if reported is not None and (age := self._clock() - reported[1]) < self._windows[group]:
+            counted = reported[0]  # they count from when the platform said so, and age out a window later
+
         async def reserve(_: Redis) -> list[int]:
-            args: list[str | int] = [member, self._limits[group], window_ms, _ms(IN_FLIGHT_CAP)]
+            args: list[str | int] = [member, self._limits[group], window_ms, _ms(IN_FLIGHT_CAP), counted, _ms(age)]
             return list(await self._reserve(keys=self._keys(group), args=args))
 
         answer = await self._redis.run("reserving a request in the shared rate window", reserve, None)
@@ -167,13 +183,17 @@ class SharedPacer:
                 await self._redis.run("completing a request in the shared rate window", release, None)
 
     def observe(self, group: RateLimitGroup, headers: httpx.Headers | Mapping[str, str]) -> None:
-        """Adopt the platform's `X-Rate-Limit-Limit` and `-Window` for `group`, when present."""
+        """Adopt the platform's `X-Rate-Limit-Limit` and `-Window` for `group`, and its count of requests (from
+        `-Remaining`) at this process's next reservation in the group."""
         self._local.observe(group, headers)
         if not self._adapt:
             return
         budget = self._local.budget()[str(group)]
         self._limits[group] = budget.limit
         self._windows[group] = budget.window_seconds
+        remaining = httpx.Headers(headers).get("X-Rate-Limit-Remaining", "")
+        if remaining.isdigit():
+            self._reported[group] = (max(0, budget.limit - int(remaining)), self._clock())
 
     def block(self, group: RateLimitGroup, seconds: float) -> None:
         """Hold `group` for `seconds` here at once, and in every process from this one's next request."""

@@ -82,3 +82,35 @@ async def test_the_shared_budget_is_reported_as_every_replica_used_it(connect) -
     async with second.slot(RateLimitGroup.HEAVY):
         pass
     assert second.budget()["Heavy"].remaining == 10 - 4
+
+
+@pytest.mark.parametrize("adapt", [True, False], ids=["counting-the-platform's-count", "ignoring-it"])
+@pytest.mark.sandbox(rate_limits={"Light": 6, "Auth": 1000}, rate_limit_window=3.0)
+async def test_requests_another_client_of_the_same_user_made_are_counted_from_the_platforms_headers(
+    platform: SandboxPlatform, make_replica, connect, adapt: bool
+) -> None:
+    """The platform's X-Rate-Limit-Remaining tells the replicas what a client outside them (a laptop) spent."""
+    outsider = make_replica(shared=(), pacer=Pacer(limits={"Light": 6}, window=3.0))
+    replicas = [
+        make_replica(
+            pacer=SharedPacer(connect(), limits={"Light": 6}, window=3.0, adapt=adapt), retry=RetryPolicy.no_retry()
+        )
+        for _ in range(2)
+    ]
+    with anyio.fail_after(30):
+        for _ in range(3):
+            await outsider.check_permission()
+        await replicas[0].check_permission()  # its response says 4 of 6 are spent
+        platform.clear_requests()
+        async with anyio.create_task_group() as tasks:
+            for client in replicas * 3:
+                tasks.start_soon(lambda c=client: swallow(c.check_permission()))
+    statuses = [r.status for r in platform.requests_to("authz-profile")]
+    assert (429 in statuses) is not adapt
+
+
+async def swallow(call) -> None:
+    try:
+        await call
+    except RateLimitedError:
+        pass  # the assertion reads the platform's log
