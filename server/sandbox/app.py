@@ -6,15 +6,17 @@ from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
-from starlette.routing import Route
+from starlette.routing import Route, WebSocketRoute
 from starlette.types import ASGIApp
 
 from server.sandbox.calllog import company_call_log, user_call_log
+from server.sandbox.control import analysis_complete
 from server.sandbox.errors import AGW_404, ApiError, handle_api_error, legacy_body
 from server.sandbox.insights import check_permission, record_insights, session_insights
 from server.sandbox.middleware import SandboxMiddleware
 from server.sandbox.oauth import revoke, token
 from server.sandbox.platform import SandboxPlatform
+from server.sandbox.websocket import WS_PATH, websocket_endpoint, ws_token
 
 _ACCOUNT = "/restapi/v1.0/account/{accountId}"
 _RINGSENSE = "/ai/ringsense/v1/public/accounts/{accountId}/domains/{domain}"
@@ -22,11 +24,14 @@ _RINGSENSE = "/ai/ringsense/v1/public/accounts/{accountId}/domains/{domain}"
 ROUTES = [
     Route("/restapi/oauth/token", token, methods=["POST"]),
     Route("/restapi/oauth/revoke", revoke, methods=["POST"]),
+    Route("/restapi/oauth/wstoken", ws_token, methods=["POST"]),
+    WebSocketRoute(WS_PATH, websocket_endpoint),
     Route(_ACCOUNT + "/extension/{extensionId}/authz-profile/check", check_permission, methods=["GET"]),
     Route(_ACCOUNT + "/call-log", company_call_log, methods=["GET"]),
     Route(_ACCOUNT + "/extension/{extensionId}/call-log", user_call_log, methods=["GET"]),
     Route(_RINGSENSE + "/records/{sourceRecordId}/insights", record_insights, methods=["GET"]),
     Route(_RINGSENSE + "/sessions/{sourceSessionId}/insights", session_insights, methods=["GET"]),
+    Route("/sandbox/v1/analysis-complete", analysis_complete, methods=["POST"]),
 ]
 
 

@@ -79,7 +79,7 @@ def insights_forbidden() -> ApiError:
 
 
 RATE_EXCEEDED = legacy_body("CMN-301", "Request rate exceeded")
-AGW_404 = {"errorCode": "AGW-404", "message": "Resource not found"}
+AGW_404 = {"errorCode": "AGW-404", "message": "Resource not found", "errors": []}
 
 # Default bodies of Fault.status(code) where the caller gives none.
 _DEFAULT_API_BODIES: dict[int, JSON] = {
@@ -89,7 +89,7 @@ _DEFAULT_API_BODIES: dict[int, JSON] = {
     404: AGW_404,
     409: legacy_body("CMN-409", "Conflict"),  # assumed
     429: RATE_EXCEEDED,
-    500: legacy_body("CMN-202", "Internal server error"),  # assumed
+    500: legacy_body("CMN-203", "Internal server error"),  # CMN-202 is 501 "not supported"
     502: legacy_body("AGW-502", "Bad gateway"),  # assumed
     503: legacy_body("CMN-201", "Service temporary unavailable"),
     504: legacy_body("AGW-504", "Gateway timeout"),  # assumed

@@ -21,7 +21,7 @@ TOKEN_PATH = "/restapi/oauth/token"  # noqa: S105 - a URL path, not a secret
 REQUEST_ID_HEADER = b"rcrequestid"
 # Query parameters whose values never reach the request log.
 _SECRET_PARAMETERS = frozenset(
-    {"access_token", "refresh_token", "token", "assertion", "client_secret", "jwt", "password", "code"}
+    {"access_token", "refresh_token", "token", "assertion", "client_secret", "jwt", "password", "code", "wsc"}
 )
 
 

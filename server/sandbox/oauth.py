@@ -79,8 +79,9 @@ async def token(request: Request) -> Response:
     platform = platform_of(request)
     context = context_of(request)
     client_id = _client_id(request)
-    throttle(request, f"client:{client_id}", "Auth")
     form = await _form(request)
+    # The Auth group is counted per user and app (reference §6.1); the middleware found the user in the form.
+    throttle(request, f"{client_id}/{context.user or 'anonymous'}", "Auth")
     grant_type = form.get("grant_type", "")
     access_ttl = _ttl(form, "access_token_ttl", ACCESS_TTL_MIN, platform.access_token_ttl)
     refresh_ttl = _ttl(form, "refresh_token_ttl", 1, platform.refresh_token_ttl)
@@ -105,11 +106,14 @@ async def token(request: Request) -> Response:
 
 
 async def revoke(request: Request) -> Response:
+    """Revoke a session; the token may come in the form body or, as the spec also allows, the query string."""
     platform = platform_of(request)
     client_id = _client_id(request)
-    throttle(request, f"client:{client_id}", "Auth")
-    form = await _form(request)
-    token_value = form.get("token")
+    token_value = request.query_params.get("token")
+    form = await _form(request) if token_value is None or await request.body() else {}
+    token_value = form.get("token") or token_value
+    owner = platform.bearer_owner(f"Bearer {token_value}") or platform.refresh_token_owner(token_value or "")
+    throttle(request, f"{client_id}/{owner or 'anonymous'}", "Auth")
     if not token_value:
         raise _invalid_parameter("token")
     platform.revoke(token_value)

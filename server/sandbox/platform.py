@@ -15,6 +15,7 @@ from server.sandbox.dataset import build_dataset
 from server.sandbox.dataset_people import users as default_users
 from server.sandbox.errors import JSON, api_error, oauth_error
 from server.sandbox.faults import FaultInjector
+from server.sandbox.push import PushHub, PushSettings
 from server.sandbox.ratelimit import RateLimiter
 from server.sandbox.samples import Dataset, SandboxUser
 
@@ -22,7 +23,8 @@ from server.sandbox.samples import Dataset, SandboxUser
 SANDBOX_CLIENT_ID = "SandboxClientId0RingSense"
 SANDBOX_CLIENT_SECRET = "sandbox-client-secret-not-a-real-secret"  # noqa: S105 - a published demo value
 
-TOKEN_SCOPE = "ReadAccounts ReadCallLog ReadCallRecording RingSense"  # noqa: S105 - OAuth scopes, not a secret
+# OAuth scopes, not a secret
+TOKEN_SCOPE = "ReadAccounts ReadCallLog ReadCallRecording RingSense WebSocketsSubscription"  # noqa: S105
 JWT_BEARER_GRANT = "urn:ietf:params:oauth:grant-type:jwt-bearer"
 
 
@@ -67,6 +69,7 @@ class _AccessToken:
     session: _Session
     expires_at: float
     superseded: bool = False  # a refresh replaced it
+    first_used_at: float | None = None  # when it was first presented to an API
 
 
 @dataclass
@@ -75,6 +78,14 @@ class _RefreshToken:
     expires_at: float
     used: bool = False
     revoked: bool = False
+    used_at: float = 0.0
+    exchanged_for: JSON | None = None  # the pair the (single) refresh issued, handed out again during the grace
+
+
+# A just-used refresh token still answers with the same new pair for a while (reference §3.1): about 10 s once
+# the new access token has been used, up to 60 min while it has not.
+REFRESH_GRACE_AFTER_USE = 10.0
+REFRESH_GRACE_UNUSED = 3600.0
 
 
 @dataclass(frozen=True)
@@ -83,6 +94,7 @@ class Caller:
 
     user: SandboxUser
     client_id: str
+    session_id: str = ""  # the OAuth session (a WebSocket session can only be recovered within the same one)
 
 
 def _opaque_token() -> str:
@@ -104,6 +116,8 @@ class SandboxPlatform:
         rate_limits: Mapping[str, int] | None = None,
         penalty_seconds: float | None = None,
         client_secret: str = SANDBOX_CLIENT_SECRET,
+        app_scopes: frozenset[str] | None = None,
+        push: PushSettings | None = None,
     ) -> None:
         self._dataset = dataset
         self._client_secret = client_secret  # the registered app's secret (tests use canary values)
@@ -122,6 +136,8 @@ class SandboxPlatform:
         self._access: dict[str, _AccessToken] = {}
         self._refresh: dict[str, _RefreshToken] = {}
         self._rejected_jwts: set[str] = set()
+        self.app_scopes = frozenset(TOKEN_SCOPE.split()) if app_scopes is None else app_scopes
+        self.push = PushHub(clock=clock, account_id=lambda: self.dataset.account_id, settings=push or PushSettings())
 
     @property
     def dataset(self) -> Dataset:
@@ -211,15 +227,27 @@ class SandboxPlatform:
         record = self._refresh.get(refresh_token)
         if record is None or record.session.client_id != client_id:
             raise oauth_error(400, "invalid_grant", "OAU-213", "Token not found")
+        if record.used and not (record.revoked or record.session.revoked) and self._in_grace(record):
+            return dict(record.exchanged_for or {})
         if record.used or record.revoked or record.session.revoked:
             raise oauth_error(400, "invalid_grant", "OAU-211", "Token is revoked")
         if self.clock() >= record.expires_at:
             raise oauth_error(400, "invalid_grant", "OAU-210", "Token is expired")
-        record.used = True
+        record.used, record.used_at = True, self.clock()
         previous = self._access.get(record.session.access_token)
         if previous is not None:
             previous.superseded = True
-        return self._issue(record.session, access_ttl, refresh_ttl)
+        record.exchanged_for = self._issue(record.session, access_ttl, refresh_ttl)
+        return dict(record.exchanged_for)
+
+    def _in_grace(self, record: _RefreshToken) -> bool:
+        issued = self._access.get((record.exchanged_for or {}).get("access_token", ""))
+        if issued is None or issued.superseded:
+            return False
+        now = self.clock()
+        if issued.first_used_at is None:
+            return now - record.used_at < REFRESH_GRACE_UNUSED
+        return now - issued.first_used_at < REFRESH_GRACE_AFTER_USE
 
     def refresh_token_owner(self, refresh_token: str) -> str | None:
         record = self._refresh.get(refresh_token)
@@ -245,7 +273,7 @@ class SandboxPlatform:
             "expires_in": math.ceil(access_ttl),
             "refresh_token": refresh,
             "refresh_token_expires_in": math.ceil(refresh_ttl),
-            "scope": TOKEN_SCOPE,
+            "scope": " ".join(scope for scope in TOKEN_SCOPE.split() if scope in self.app_scopes),
             "owner_id": session.user.extension_id,
             "endpoint_id": session.endpoint_id,
             "session_id": session.session_id,
@@ -266,7 +294,11 @@ class SandboxPlatform:
             raise api_error(401, "OAU-213", "Token not found")
         if self.clock() >= record.expires_at:
             raise api_error(401, "OAU-128", "Access token expired")
-        return Caller(user=record.session.user, client_id=record.session.client_id)
+        if record.first_used_at is None:
+            record.first_used_at = self.clock()
+        return Caller(
+            user=record.session.user, client_id=record.session.client_id, session_id=record.session.session_id
+        )
 
     def bearer_owner(self, authorization: str | None) -> str | None:
         """The extension id an ``Authorization`` header names, valid or not (for the request log)."""

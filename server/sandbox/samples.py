@@ -22,6 +22,7 @@ class SandboxUser:
     jwt: str
     can_read_insights: bool = True  # holds ReadRingSenseInsights
     can_read_company_call_log: bool = True  # holds FullCompanyCallLog (account-level call log)
+    can_read_company_recordings: bool = True  # holds ReadCompanyCallRecording (needed by RingSense event filters)
 
 
 @dataclass(frozen=True)

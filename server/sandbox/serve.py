@@ -65,7 +65,7 @@ def _config(app: ASGIApp, **kwargs: Any) -> uvicorn.Config:
     return uvicorn.Config(
         app,
         http=SandboxH11Protocol,
-        ws="none",
+        ws="websockets-sansio",
         lifespan="off",
         timeout_graceful_shutdown=SHUTDOWN_GRACE,
         **kwargs,

@@ -168,14 +168,30 @@ async def test_refresh_issues_a_new_pair_and_invalidates_the_old_access_token(cl
     assert old.json()["errors"][0]["errorCode"] == "OAU-213"
 
 
-async def test_refresh_token_is_single_use(client: httpx.AsyncClient) -> None:
+@pytest.mark.parametrize(
+    ("new_token_used", "seconds_later", "accepted"),
+    [(False, 3599, True), (False, 3601, False), (True, 9, True), (True, 11, False)],
+    ids=["unused-within-60-min", "unused-after-60-min", "used-within-10-s", "used-after-10-s"],
+)
+async def test_a_used_refresh_token_answers_the_same_pair_only_during_its_grace_period(
+    client: httpx.AsyncClient, clock: FakeClock, new_token_used: bool, seconds_later: float, accepted: bool
+) -> None:
     first = await login(client)
-    await request_token(client, grant_type="refresh_token", refresh_token=first["refresh_token"])
+    pair = (await request_token(client, grant_type="refresh_token", refresh_token=first["refresh_token"])).json()
+    if new_token_used:
+        assert (await client.get(CHECK, headers=bearer(pair))).status_code == 200
+    clock.advance(seconds_later)
 
     again = await request_token(client, grant_type="refresh_token", refresh_token=first["refresh_token"])
 
-    assert again.status_code == 400
-    assert again.json()["error"] == "invalid_grant"
+    if accepted:
+        assert again.status_code == 200
+        assert again.json()["access_token"] == pair["access_token"]
+        assert again.json()["refresh_token"] == pair["refresh_token"]
+    else:
+        assert again.status_code == 400
+        assert again.json()["error"] == "invalid_grant"
+        assert again.json()["errors"][0]["errorCode"] == "OAU-211"
 
 
 async def test_expired_refresh_token_is_invalid_grant(client: httpx.AsyncClient, clock: FakeClock) -> None:
@@ -242,6 +258,15 @@ async def test_revoke_kills_the_whole_session(client: httpx.AsyncClient) -> None
     assert (await client.get(CHECK, headers=bearer(token))).status_code == 401
     refresh = await request_token(client, grant_type="refresh_token", refresh_token=token["refresh_token"])
     assert refresh.json()["error"] == "invalid_grant"
+
+
+async def test_revoke_accepts_the_token_in_the_query_string(client: httpx.AsyncClient) -> None:
+    token = await login(client)
+
+    response = await client.post("/restapi/oauth/revoke", params={"token": token["access_token"]}, headers=basic_auth())
+
+    assert response.status_code == 200
+    assert (await client.get(CHECK, headers=bearer(token))).status_code == 401
 
 
 async def test_revoke_by_refresh_token_also_kills_the_access_token(client: httpx.AsyncClient) -> None:

@@ -53,7 +53,7 @@ async def test_unknown_paths_are_agw_404(client: httpx.AsyncClient, path: str) -
     response = await client.get(path)
 
     assert response.status_code == 404
-    assert response.json() == {"errorCode": "AGW-404", "message": "Resource not found"}
+    assert response.json() == {"errorCode": "AGW-404", "message": "Resource not found", "errors": []}
     assert UUID.match(response.headers["rcrequestid"])
 
 

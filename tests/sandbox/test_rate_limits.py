@@ -158,15 +158,19 @@ async def test_users_are_counted_separately(clock: FakeClock) -> None:
     assert other.status_code == 200
 
 
-async def test_token_endpoint_is_limited_per_client(clock: FakeClock) -> None:
+async def test_token_endpoint_is_limited_per_user_of_the_app(clock: FakeClock) -> None:
     platform = scaled_platform(clock)
     async with client_for(platform) as client:
-        form = {"grant_type": JWT_GRANT, "assertion": FULL_USER.jwt}
-        statuses = [
-            (await client.post("/restapi/oauth/token", data=form, headers=basic_auth())).status_code for _ in range(3)
-        ]
+
+        async def log_in(jwt: str) -> int:
+            form = {"grant_type": JWT_GRANT, "assertion": jwt}
+            return (await client.post("/restapi/oauth/token", data=form, headers=basic_auth())).status_code
+
+        statuses = [await log_in(FULL_USER.jwt) for _ in range(3)]
+        other_user = await log_in(LIMITED_USER.jwt)
 
     assert statuses == [200, 200, 429]
+    assert other_user == 200  # same app, another user: a window of its own
 
 
 async def test_limits_can_be_switched_off_but_headers_remain(clock: FakeClock) -> None:
