@@ -9,6 +9,14 @@ async with client:
 Every failure is a `RingSenseError`; see `server.ringsense.errors` for the tree. Replicas share a token, a rate
 budget and insights responses through the `TokenStore`, `Pacing` and `ResponseStore` interfaces, implemented
 over Redis in `server.ringsense.shared` (imported on its own: a single process never loads Redis).
+
+Live events (`docs/events.md`):
+
+```python
+async with EventSubscriber(client, domains=["pbx"]) as events:
+    async for item in events:  # InsightsEvent, or Gap when events may have been missed
+        ...
+```
 """
 
 from .auth import AccessTokenCredentials, JWTCredentials
@@ -28,6 +36,7 @@ from .errors import (
     TokenExpiredError,
     UpstreamError,
 )
+from .events import EventItem, Gap, InsightsEvent
 from .models import (
     CallLogPage,
     CallLogRecord,
@@ -37,9 +46,11 @@ from .models import (
     SessionInsights,
 )
 from .params import DOMAINS
+from .platform_models import WsToken
 from .ratelimit import GroupBudget, Pacer, Pacing, RateLimitGroup
 from .responsestore import ResponseStore
 from .retry import MAX_ATTEMPTS, MAX_RETRY_DELAY, MAX_RETRY_TOTAL, RetryPolicy
+from .subscriber import Backoff, EventSubscriber, SubscriberState, SubscriberStatus
 from .tokenstore import InProcessTokenStore, StoredToken, TokenStore
 
 __all__ = [
@@ -53,12 +64,17 @@ __all__ = [
     "AccessTokenCredentials",
     "ApiNotEnabledError",
     "AuthenticationError",
+    "Backoff",
     "BadRequestError",
     "CallLogPage",
     "CallLogRecord",
+    "EventItem",
+    "EventSubscriber",
+    "Gap",
     "GroupBudget",
     "InProcessTokenStore",
     "InsightType",
+    "InsightsEvent",
     "InsightsNotFoundError",
     "InvalidIdError",
     "JWTCredentials",
@@ -78,7 +94,10 @@ __all__ = [
     "RingSenseError",
     "SessionInsights",
     "StoredToken",
+    "SubscriberState",
+    "SubscriberStatus",
     "TokenExpiredError",
     "TokenStore",
     "UpstreamError",
+    "WsToken",
 ]

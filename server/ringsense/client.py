@@ -42,6 +42,7 @@ from .params import (
     validate_domain,
     validate_id,
 )
+from .platform_models import WsToken
 from .ratelimit import Pacer, Pacing, RateLimitGroup
 from .responsestore import ResponseStore, read_shared
 from .retry import RetryPolicy, run_with_retry
@@ -64,6 +65,7 @@ _ACCOUNT_CALL_LOG = "/restapi/v1.0/account/~/call-log"
 _EXTENSION_CALL_LOG = "/restapi/v1.0/account/~/extension/~/call-log"
 _PERMISSION_CHECK = "/restapi/v1.0/account/~/extension/~/authz-profile/check"
 _INSIGHTS = "/ai/ringsense/v1/public/accounts/~/domains/{domain}/{kind}/{id}/insights"
+_WS_TOKEN = "/restapi/oauth/wstoken"  # noqa: S105 - a URL path
 
 _log = logging.getLogger("server.ringsense")
 
@@ -251,6 +253,20 @@ class RingSenseClient:
         result.level = level
         return result
 
+    async def create_ws_token(self) -> WsToken:
+        """A single-use token for RingCentral's WebSocket gateway, and the gateway's `uri` (Auth rate group).
+
+        Raises PermissionDeniedError when the app lacks the WebSocketsSubscription scope, and the other
+        RingSenseError subclasses as any request does. Used by `EventSubscriber`; the token is a secret.
+        """
+        return await self._get(
+            WsToken, _WS_TOKEN, {}, group=RateLimitGroup.AUTH, operation=Operation.WS_TOKEN, method="POST"
+        )
+
+    async def refresh_token_if_due(self) -> None:
+        """Log in or refresh the access token if it is due, as any request would (keeps an idle session alive)."""
+        await self._auth.token()
+
     # -- insights and the cache -------------------------------------------------------------------
 
     async def _insights(
@@ -380,16 +396,30 @@ class RingSenseClient:
             ) from None
 
     async def _get(
-        self, model: type[M], path: str, params: Mapping[str, str], *, group: RateLimitGroup, operation: Operation
+        self,
+        model: type[M],
+        path: str,
+        params: Mapping[str, str],
+        *,
+        group: RateLimitGroup,
+        operation: Operation,
+        method: Literal["GET", "POST"] = "GET",
     ) -> M:
-        """GET `model` (see `_get_with_body`)."""
-        return (await self._get_with_body(model, path, params, group=group, operation=operation))[0]
+        """GET (or an idempotent POST of) `model` (see `_get_with_body`)."""
+        return (await self._get_with_body(model, path, params, group=group, operation=operation, method=method))[0]
 
     async def _get_with_body(
-        self, model: type[M], path: str, params: Mapping[str, str], *, group: RateLimitGroup, operation: Operation
+        self,
+        model: type[M],
+        path: str,
+        params: Mapping[str, str],
+        *,
+        group: RateLimitGroup,
+        operation: Operation,
+        method: Literal["GET", "POST"] = "GET",
     ) -> tuple[M, bytes]:
-        """GET `model` and the body it was parsed from, with a bearer token: refresh-and-replay on 401 (bounded),
-        retries per the policy.
+        """GET (or idempotent POST) `model` and the body it was parsed from, with a bearer token: refresh-and-replay
+        on 401 (bounded), retries per the policy.
 
         The token is taken after the request's turn in the pacer has come, not before: under load a request may
         wait long enough in the queue for the token it would have carried to expire.
@@ -413,7 +443,7 @@ class RingSenseClient:
                 sent.append(await token())
                 return sent[-1]
 
-            response = await self._send("GET", path, group=group, params=params, bearer=bearer)
+            response = await self._send(method, path, group=group, params=params, bearer=bearer)
             # A 401 for a token not renewed yet: renew once for it and replay. A second token can expire
             # during the replay's wait under heavy load, so a different rejected token may be renewed too.
             while response.status_code == 401 and sent[-1] not in renewed and len(renewed) < MAX_TOKEN_RENEWALS:
@@ -424,7 +454,7 @@ class RingSenseClient:
                     rejected = self._error(response, operation, group)
                     error.error_code, error.request_id = rejected.error_code, rejected.request_id
                     raise
-                response = await self._send("GET", path, group=group, params=params, bearer=bearer)
+                response = await self._send(method, path, group=group, params=params, bearer=bearer)
             if not response.is_success:
                 raise self._error(response, operation, group)
             return self._parse(model, response), response.content
@@ -435,7 +465,7 @@ class RingSenseClient:
             idempotent=True,
             clock=self._clock,
             sleep=self._sleep,
-            what=f"GET {path}",
+            what=f"{method} {path}",
             retry_if=lambda error: all(error is not seen for seen in auth_errors),
         )
 

@@ -169,6 +169,7 @@ class Operation(StrEnum):
     INSIGHTS = "insights"
     PERMISSION_CHECK = "permission_check"
     CALL_LOG = "call_log"
+    WS_TOKEN = "ws_token"  # noqa: S105 - the WebSocket token request, not a password
     API = "api"
 
 

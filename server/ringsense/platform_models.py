@@ -8,7 +8,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, Literal
 
-from pydantic import AliasChoices, Field, field_validator
+from pydantic import AliasChoices, Field, SecretStr, field_validator
 
 from .wire import Paging, WireModel
 
@@ -23,6 +23,7 @@ __all__ = [
     "PermissionCheck",
     "PermissionDetails",
     "PermissionRef",
+    "WsToken",
 ]
 
 
@@ -137,3 +138,14 @@ class CallLogPage(WireModel):
             return True
         paging = self.paging
         return bool(paging.page and paging.total_pages and paging.page < paging.total_pages)
+
+
+# --- WebSocket token ---------------------------------------------------------------------------
+
+
+class WsToken(WireModel):
+    """`POST /restapi/oauth/wstoken`: a single-use token for the WebSocket gateway at `uri`."""
+
+    ws_access_token: SecretStr = Field(alias="ws_access_token", description="Single use; expires in seconds.")
+    uri: str = Field(alias="uri", description="The gateway, e.g. wss://ws-api.ringcentral.com/ws.")
+    expires_in: int = Field(30, alias="expires_in", description="Seconds the token is valid for.")

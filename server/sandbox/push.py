@@ -83,8 +83,8 @@ class Subscription:
 class Connection:
     """One open WebSocket: a bounded outbox of serialised messages the endpoint writes in order."""
 
-    send: MemoryObjectSendStream[tuple[int, JSON | list[Any]]]
-    receive: MemoryObjectReceiveStream[tuple[int, JSON | list[Any]]]
+    send: MemoryObjectSendStream[tuple[int, JSON | list[Any] | str]]
+    receive: MemoryObjectReceiveStream[tuple[int, JSON | list[Any] | str]]
     closed: anyio.Event = field(default_factory=anyio.Event)
     close_reason: tuple[int, str] | None = None  # (code, reason) the endpoint closes with
     drop_after_next_notification: bool = False
@@ -124,6 +124,7 @@ class PushHub:
         self._sessions: dict[str, WsSession] = {}
         self._changed = anyio.Event()
         self.websocket_url: str | None = None  # where a real listener serves /ws (set by serve_sandbox)
+        self.connection_faults: deque[str] = deque()  # see fail_next_connection
 
     def now_iso(self) -> str:
         return iso_now(self._clock)
@@ -161,7 +162,7 @@ class PushHub:
         Returns the session, the connection and the recovery fields of ``ConnectionDetails`` (empty for a
         connection that did not ask to recover).
         """
-        send, receive = anyio.create_memory_object_stream[tuple[int, JSON | list[Any]]](OUTBOX_SIZE)
+        send, receive = anyio.create_memory_object_stream[tuple[int, JSON | list[Any] | str]](OUTBOX_SIZE)
         connection = Connection(send, receive)
         recovery: JSON = {}
         session = None
@@ -307,7 +308,9 @@ class PushHub:
                 self.enqueue(session, session.connection, sequence, message)
         return matched
 
-    def enqueue(self, session: WsSession, connection: Connection, sequence: int, message: JSON | list[Any]) -> None:
+    def enqueue(
+        self, session: WsSession, connection: Connection, sequence: int, message: JSON | list[Any] | str
+    ) -> None:
         """Queue ``message`` on ``connection``; a connection whose outbox is full is dropped (slow consumer)."""
         try:
             connection.send.send_nowait((sequence, message))
@@ -330,12 +333,32 @@ class PushHub:
                 dropped += 1
         return dropped
 
+    def fail_next_connection(self, kind: str) -> None:
+        """The next connection misbehaves: ``"silent"`` never sends ConnectionDetails, ``"error"`` sends an Error
+        message (WSG-500, assumed code) and closes, ``"garbage"`` sends a non-JSON frame first."""
+        if kind not in ("silent", "error", "garbage"):
+            raise ValueError(f"unknown connection fault {kind!r}")
+        self.connection_faults.append(kind)
+
+    def send_raw(self, text: str) -> int:
+        """Write ``text`` as-is to every open connection (malformed-frame tests); returns how many."""
+        sent = 0
+        for session in self._sessions.values():
+            if session.connection is not None:
+                self.enqueue(session, session.connection, 0, _Raw(text))
+                sent += 1
+        return sent
+
     def drop_after_next_notification(self) -> None:
         """Each open connection drops right after writing its next notification, before the gateway counts it
         as delivered, so recovery replays it (at-least-once delivery; clients must de-duplicate)."""
         for session in self._sessions.values():
             if session.connection is not None:
                 session.connection.drop_after_next_notification = True
+
+
+class _Raw(str):
+    """A message the gateway writes verbatim instead of serialising it."""
 
 
 _DOMAINS = frozenset({"pbx", "rcv", "rcx", "nice-incontact", "ms-teams"})

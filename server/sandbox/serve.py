@@ -93,9 +93,13 @@ async def serve_sandbox(platform: SandboxPlatform, *, host: str = "127.0.0.1", p
         with anyio.fail_after(STARTUP_TIMEOUT):
             while not server.started:  # noqa: ASYNC110 - uvicorn offers a flag, not an event
                 await anyio.sleep(0.005)
+        base = f"http://{url_host}:{bound_port}"
+        # In-process REST clients (ASGITransport) learn from wstoken where the real WebSocket listener is.
+        previous, platform.push.websocket_url = platform.push.websocket_url, f"ws://{url_host}:{bound_port}/ws"
         try:
-            yield f"http://{url_host}:{bound_port}"
+            yield base
         finally:
+            platform.push.websocket_url = previous
             server.should_exit = True
 
 

@@ -8,6 +8,7 @@ answers ``ClientRequest``s (subscription create/read/update/delete) with the sam
 
 from __future__ import annotations
 
+import contextlib
 import json
 import re
 import uuid
@@ -99,7 +100,7 @@ class _Gateway:
             if isinstance(message, list) and message and message[0].get("type") == "_close":
                 break
             try:
-                await self.websocket.send_text(json.dumps(message))
+                await self.websocket.send_text(message if isinstance(message, str) else json.dumps(message))
             except (RuntimeError, OSError, WebSocketDisconnect):
                 break  # the client is gone (uvicorn's ClientDisconnected is an OSError)
             if sequence:
@@ -251,6 +252,19 @@ async def websocket_endpoint(websocket: WebSocket) -> None:
         await websocket.send_text(json.dumps(error_message(refused.status, refused.body)))
         await websocket.close(_POLICY_VIOLATION)
         return
+    fault = hub.connection_faults.popleft() if hub.connection_faults else None
+    if fault == "silent":  # hold the connection open without a word until the client gives up
+        with contextlib.suppress(WebSocketDisconnect, RuntimeError):
+            while True:
+                await websocket.receive_text()
+        return
+    if fault == "error":
+        body = {"errorCode": "WSG-500", "message": "Internal error"}
+        await websocket.send_text(json.dumps(error_message(500, body)))
+        await websocket.close(1011)
+        return
+    if fault == "garbage":
+        await websocket.send_text("<html>502 Bad Gateway</html>")
     session, connection, recovery = hub.attach(grant, websocket.query_params.get("wsc"))
     gateway = _Gateway(websocket, platform, session, connection)
     gateway.send(_connection_details(hub, session, recovery))

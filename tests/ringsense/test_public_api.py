@@ -20,6 +20,9 @@ EXPECTED = {
     "RingSenseError", "InvalidIdError", "AuthenticationError", "TokenExpiredError",
     "PermissionDeniedError", "NotFoundError", "InsightsNotFoundError", "ApiNotEnabledError", "BadRequestError",
     "RateLimitedError", "UpstreamError", "NetworkError", "ResponseFormatError",
+    # live events
+    "EventSubscriber", "InsightsEvent", "Gap", "EventItem", "Backoff", "SubscriberState", "SubscriberStatus",
+    "WsToken",
 }  # fmt: skip
 
 
