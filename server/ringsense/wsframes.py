@@ -98,8 +98,8 @@ class Frame:
     status: int | None
     headers: dict[str, str]  # names lower-cased
     wsc: Wsc | None
-    body: Any
-    meta: dict[str, Any]
+    body: Any = field(repr=False)
+    meta: dict[str, Any] = field(repr=False)  # holds the wsc token
 
     @property
     def is_success(self) -> bool:
