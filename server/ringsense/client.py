@@ -35,6 +35,7 @@ from .params import (
     MAX_PER_PAGE,
     choice_param,
     datetime_param,
+    extension_number_param,
     insight_types_param,
     int_param,
     path_segment,
@@ -213,13 +214,18 @@ class RingSenseClient:
         date_to: datetime,
         direction: str | None = None,
         phone_number: str | None = None,
+        telephony_session_id: str | None = None,
+        extension_number: str | None = None,
         per_page: int = 100,
         page: int = 1,
         view: str = "Detailed",
     ) -> CallLogPage:
         """One page of recorded calls between `date_from` and `date_to` (naive datetimes are UTC).
 
-        Reads the company call log; when the user may not (403), the user's own call log, and remembers that.
+        `phone_number` matches either party (sent as e.164 digits without `+`); `telephony_session_id` finds
+        one call and its recordings (a RingSense `sourceSessionId` for pbx) in one request; `extension_number`
+        narrows to calls of one extension. Reads the company call log; when the user may not (403), the user's
+        own call log, and remembers that.
         """
         params: dict[str, str] = {
             "view": choice_param(view, ("Simple", "Detailed"), "view"),
@@ -235,6 +241,10 @@ class RingSenseClient:
             params["direction"] = choice_param(direction, ("Inbound", "Outbound"), "direction")
         if phone_number is not None:
             params["phoneNumber"] = phone_number_param(phone_number)
+        if telephony_session_id is not None:
+            params["telephonySessionId"] = validate_id(telephony_session_id, what="telephony session id")
+        if extension_number is not None:
+            params["extensionNumber"] = extension_number_param(extension_number)
 
         level = self._call_log_level or "account"
         if level == "account":

@@ -121,15 +121,25 @@ def datetime_param(value: datetime, what: str) -> str:
 
 
 def phone_number_param(value: str) -> str:
-    """A phone-number filter without punctuation: digits, an optional leading +, `*` as a wildcard."""
+    """The call log's `phoneNumber` filter: e.164 digits **without** the `+` (the spec's form, `14155550100`).
+
+    Accepts a leading `+` and punctuation (`+1 (415) 555-0100`) and drops them.
+    """
     digits = value.translate(_PHONE_PUNCTUATION) if isinstance(value, str) else ""
     body = digits.removeprefix("+")
-    if not (2 <= len(body) <= 20 and body.isascii() and body.replace("*", "").isdigit()):
+    if not (2 <= len(body) <= 20 and body.isascii() and body.isdigit()):
         raise InvalidIdError(
-            "phone_number must be a phone number such as +14155550100 "
-            "(digits, an optional leading +, '*' as a wildcard)."
+            "phone_number must be a phone number such as +14155550100 (digits, an optional leading +)."
         )
-    return digits
+    return body
+
+
+def extension_number_param(value: str) -> str:
+    """A short extension number (`101`): digits only."""
+    text = value.strip() if isinstance(value, str) else ""
+    if not (1 <= len(text) <= 10 and text.isascii() and text.isdigit()):
+        raise InvalidIdError("extension_number must be an extension number such as 101 (digits only).")
+    return text
 
 
 def choice_param(value: str, choices: tuple[str, ...], what: str) -> str:

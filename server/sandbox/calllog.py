@@ -17,6 +17,7 @@ from server.sandbox.guards import authorize, platform_of, require_account, resol
 VIEWS = frozenset({"Simple", "Detailed"})
 RECORDING_TYPES = frozenset({"Automatic", "OnDemand", "All"})
 DIRECTIONS = frozenset({"Inbound", "Outbound"})
+CALL_TYPES = frozenset({"Voice", "Fax"})
 DEFAULT_PER_PAGE = 100
 MAX_PER_PAGE = 1000
 DEFAULT_SPAN = timedelta(hours=24)
@@ -34,6 +35,10 @@ class _Query:
     phone_digits: str
     per_page: int
     page: int
+    telephony_session_id: str | None = None
+    session_id: str | None = None
+    extension_number: str | None = None
+    types: frozenset[str] = frozenset()
 
 
 def _parse_time(name: str, value: str) -> datetime:
@@ -82,6 +87,17 @@ def _parse_query(request: Request, now: datetime) -> _Query:
     for direction in directions:
         if direction not in DIRECTIONS:
             raise invalid_parameter("direction", direction)
+    phone = params.get("phoneNumber", "")
+    # The spec's form is e.164 digits without "+"; a "+" (sent as %2B) matches nothing here (assumed: the real
+    # filter's handling of it is not documented), so a client that sends it finds out in tests.
+    phone_digits = "+" if phone.startswith("+") else _digits(phone)
+    types = params.getlist("type")
+    for kind in types:
+        if kind not in CALL_TYPES:
+            raise invalid_parameter("type", kind)
+    show_deleted = params.get("showDeleted", "false").lower()
+    if show_deleted not in ("true", "false"):
+        raise invalid_parameter("showDeleted", params["showDeleted"])
     per_page_raw = params.get("perPage", str(DEFAULT_PER_PAGE))
     per_page = MAX_PER_PAGE if per_page_raw == "max" else _positive_int("perPage", per_page_raw, MAX_PER_PAGE)
     return _Query(
@@ -91,9 +107,13 @@ def _parse_query(request: Request, now: datetime) -> _Query:
         date_from=date_from,
         date_to=date_to,
         directions=frozenset(directions),
-        phone_digits=_digits(params.get("phoneNumber", "")),
+        phone_digits=phone_digits,
         per_page=per_page,
         page=_positive_int("page", params.get("page", "1")),
+        telephony_session_id=params.get("telephonySessionId"),
+        session_id=params.get("sessionId"),
+        extension_number=params.get("extensionNumber"),
+        types=frozenset(types),
     )
 
 
@@ -112,8 +132,18 @@ def _matches(record: JSON, query: _Query) -> bool:
         return False
     if query.phone_digits:
         numbers = (_digits(record.get(side, {}).get("phoneNumber") or "") for side in ("from", "to"))
-        if not any(number.endswith(query.phone_digits) for number in numbers if number):
+        if query.phone_digits == "+" or not any(n.endswith(query.phone_digits) for n in numbers if n):
             return False
+    if query.telephony_session_id is not None and record.get("telephonySessionId") != query.telephony_session_id:
+        return False
+    if query.session_id is not None and record.get("sessionId") != query.session_id:
+        return False
+    if query.extension_number is not None:
+        numbers = {record.get(side, {}).get("extensionNumber") for side in ("from", "to")}
+        if query.extension_number not in numbers:
+            return False
+    if query.types and record.get("type") not in query.types:
+        return False
     types = set(_recording_types(record))
     if query.recording_type == "All" or (query.recording_type is None and query.with_recording):
         return bool(types)

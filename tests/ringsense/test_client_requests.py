@@ -257,6 +257,20 @@ async def test_a_cancelled_leader_does_not_strand_the_others(
 # -- the call log -----------------------------------------------------------------------------------
 
 
+async def test_a_session_id_or_extension_number_narrows_the_call_log_in_one_request(
+    platform: SandboxPlatform, make_client: ClientFactory
+) -> None:
+    client = make_client()
+    by_session = await client.list_call_log(date_from=JANUARY, date_to=FEBRUARY, telephony_session_id=SESSION_ID)
+    by_extension = await client.list_call_log(date_from=JANUARY, date_to=FEBRUARY, extension_number="999")
+
+    assert [r.telephony_session_id for r in by_session.records] == [SESSION_ID]
+    assert [rec.id for rec in by_session.records[0].recordings] == [RECORD_ID, SECOND_RECORD_ID]
+    assert by_extension.records == []
+    queries = [r.query for r in platform.requests_to("call-log")]
+    assert f"telephonySessionId={SESSION_ID}" in queries[0] and "extensionNumber=999" in queries[1]
+
+
 async def test_the_call_log_asks_for_recorded_calls_in_the_detailed_view(
     platform: SandboxPlatform, make_client: ClientFactory
 ) -> None:
@@ -267,7 +281,7 @@ async def test_the_call_log_asks_for_recorded_calls_in_the_detailed_view(
     assert request.path == "/restapi/v1.0/account/~/call-log"
     assert request.query == (
         "view=Detailed&recordingType=All&dateFrom=2026-01-01T00:00:00.000Z&dateTo=2026-02-01T00:00:00.000Z"
-        "&perPage=50&page=1&direction=Outbound&phoneNumber=%2B16505550100"
+        "&perPage=50&page=1&direction=Outbound&phoneNumber=16505550100"  # e.164 without "+", as the spec says
     )
     assert page.level == "account"
     assert [r.telephony_session_id for r in page.records] == ["s-pending0000000000000000000000000000", SESSION_ID]

@@ -133,11 +133,35 @@ async def test_direction_is_repeatable(client: httpx.AsyncClient, full: dict[str
     assert ids(both) == ["cl-discovery", "cl-unrecorded", "cl-transfer"]
 
 
-@pytest.mark.parametrize("number", ["+12125550199", "12125550199", "2125550199"])
+@pytest.mark.parametrize("number", ["12125550199", "2125550199"])
 async def test_phone_number_matches_either_party(client: httpx.AsyncClient, full: dict[str, str], number: str) -> None:
     response = await client.get(COMPANY, params={"phoneNumber": number}, headers=full)
 
     assert ids(response) == ["cl-unrecorded"]
+
+
+async def test_a_phone_number_with_a_plus_matches_nothing(client: httpx.AsyncClient, full: dict[str, str]) -> None:
+    response = await client.get(COMPANY, params={"phoneNumber": "+12125550199"}, headers=full)
+
+    assert response.status_code == 200 and ids(response) == []
+
+
+@pytest.mark.parametrize(
+    ("params", "expected"),
+    [
+        ({"telephonySessionId": "s-transfer"}, ["cl-transfer"]),
+        ({"sessionId": "sess-discovery"}, ["cl-discovery"]),
+        ({"type": "Fax"}, []),
+        ({"type": "Voice", "showDeleted": "true"}, ["cl-discovery", "cl-unrecorded", "cl-transfer"]),
+    ],
+    ids=["telephonySessionId", "sessionId", "type-fax", "type-voice-showDeleted"],
+)
+async def test_session_and_type_filters_narrow_the_log(
+    client: httpx.AsyncClient, full: dict[str, str], params: dict[str, str], expected: list[str]
+) -> None:
+    response = await client.get(COMPANY, params=params, headers=full)
+
+    assert ids(response) == expected
 
 
 async def test_paging_and_navigation_use_absolute_uris_from_the_request_base(
