@@ -1,4 +1,4 @@
-"""Command line: `ringsense-mcp [serve|demo|check|sandbox]`."""
+"""Command line: `ringsense-mcp [serve|demo|check|sandbox|events]`."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from collections.abc import Sequence
 
 from . import __version__
 
-COMMANDS = ("serve", "demo", "check", "sandbox")
+COMMANDS = ("serve", "demo", "check", "sandbox", "events")
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 
 
@@ -43,6 +43,16 @@ def _parser() -> argparse.ArgumentParser:
     )
 
     sub.add_parser("demo", help="walk through the tools against the sandbox, as a real MCP client over stdio")
+
+    events = sub.add_parser("events", help="print RingSense events as they arrive (push notifications)")
+    events.add_argument("--sandbox", action="store_true", help="listen to the embedded sandbox (prints how to trigger)")
+    events.add_argument("--json", action="store_true", help="one JSON object per line, for scripts")
+    events.add_argument(
+        "--domain",
+        action="append",
+        metavar="DOMAIN",
+        help="pbx, rcv, rcx, nice-incontact or ms-teams (repeatable or comma-separated; default: all)",
+    )
 
     check = sub.add_parser("check", help="check live credentials: token, permission, one insights call")
     check.add_argument("--sandbox", action="store_true", help="run the checks against the embedded sandbox")
@@ -118,6 +128,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         from .doctor import run_check
 
         return run_check(settings)
+    if args.command == "events":
+        from .events_cli import parse_domains, run_events
+
+        return run_events(settings, domains=parse_domains(args.domain), as_json=args.json)
 
     from .app import build_server
 

@@ -187,6 +187,7 @@ class EventSubscriber:
         self._last_sent = 0.0
         self._ws: ClientConnection | None = None
         self._tasks: TaskGroup | None = None
+        self._run_scope = anyio.CancelScope()
         self._closed = False
 
     # -- public surface --------------------------------------------------------------------------------
@@ -209,25 +210,28 @@ class EventSubscriber:
     async def __aenter__(self) -> Self:
         self._tasks = anyio.create_task_group()
         await self._tasks.__aenter__()
-        self._tasks.start_soon(self._run)
+        self._tasks.start_soon(self._run_until_closed)
         return self
 
     async def __aexit__(
         self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
     ) -> None:
         await self.aclose()
+        tasks, self._tasks = self._tasks, None
+        if tasks is not None:
+            await tasks.__aexit__(exc_type, exc, tb)
 
     async def aclose(self) -> None:
-        """Unsubscribe and close the connection (best effort, bounded), stop, and end the iteration."""
+        """Unsubscribe and close the connection (best effort, bounded) and end the iteration.
+
+        May be called from any task; leaving the ``async with`` block calls it too.
+        """
         if self._closed:
             return
         self._closed = True
         with anyio.move_on_after(CLOSE_TIMEOUT, shield=True):
             await self._unsubscribe()
-        tasks, self._tasks = self._tasks, None
-        if tasks is not None:
-            tasks.cancel_scope.cancel()
-            await tasks.__aexit__(None, None, None)
+        self._run_scope.cancel()
         self._send.close()
         self._update(state=SubscriberState.CLOSED)
         _log.info("event subscription closed")
@@ -242,6 +246,10 @@ class EventSubscriber:
             raise StopAsyncIteration from None
 
     # -- the reconnect loop ----------------------------------------------------------------------------
+
+    async def _run_until_closed(self) -> None:
+        with self._run_scope:
+            await self._run()
 
     async def _run(self) -> None:
         attempt = 0
