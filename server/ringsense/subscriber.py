@@ -75,14 +75,19 @@ _log = logging.getLogger("server.ringsense.events")
 # websockets logs the request line (query string included) at DEBUG: give it a logger that redacts it.
 _wire_log = logging.getLogger("server.ringsense.events.wire")
 _SECRET_QUERY = re.compile(r"((?:access_token|wsc)=)[^&\s'\"]+")
+_SECRET_FIELD = re.compile(r'("token":\s*")[^"]*')  # the wsc token inside a logged frame
+
+
+def _redact(text: str) -> str:
+    return _SECRET_FIELD.sub(r"\1REDACTED", _SECRET_QUERY.sub(r"\1REDACTED", text))
 
 
 class _RedactQuery(logging.Filter):
     def filter(self, record: logging.LogRecord) -> bool:
-        record.msg = _SECRET_QUERY.sub(r"\1REDACTED", str(record.msg))
+        record.msg = _redact(str(record.msg))
         if record.args:
             args = record.args if isinstance(record.args, tuple) else (record.args,)
-            record.args = tuple(_SECRET_QUERY.sub(r"\1REDACTED", a) if isinstance(a, str) else a for a in args)
+            record.args = tuple(_redact(a) if isinstance(a, str) else a for a in args)
         return True
 
 
@@ -298,8 +303,11 @@ class EventSubscriber:
             await self._session(ws, resumed=resume is not None)
 
     async def _session(self, ws: ClientConnection, *, resumed: bool) -> None:
-        with anyio.fail_after(self._details_timeout):
+        first: Frame | None = None
+        with anyio.move_on_after(self._details_timeout):
             first = parse_frame(await ws.recv())
+        if first is None:
+            raise _GatewayError(f"the gateway sent no ConnectionDetails within {self._details_timeout:g} s")
         if first.type == MessageType.ERROR:
             code, message, _ = first.error()
             raise _GatewayError(f"the gateway refused the connection ({code}: {message})")
@@ -434,12 +442,12 @@ class EventSubscriber:
         try:
             await ws.send(client_request(method, path, body, message_id=message_id))
             self._last_sent = self._clock()
-            with anyio.fail_after(REQUEST_TIMEOUT):
+            with anyio.move_on_after(REQUEST_TIMEOUT):
                 await event.wait()
         finally:
             self._pending.pop(message_id, None)
         if not slot:
-            raise _GatewayError(f"the connection ended before {method} {path} was answered")
+            raise _GatewayError(f"{method} {path} was not answered (timeout or connection lost)")
         return slot[0]
 
     async def _subscribe(self, ws: ClientConnection) -> None:
@@ -496,6 +504,10 @@ class EventSubscriber:
             text = error.message
         elif isinstance(error, FrameError | _GatewayError):
             text = str(error)
+        elif isinstance(error, TimeoutError):
+            text = "the WebSocket connection could not be opened in time"
+        elif isinstance(error, ConnectionClosed):
+            text = "the connection closed during the handshake"
         else:  # never str(error): some websockets errors quote the URL, token included
             text = type(error).__name__
         _log.warning("event connection failed: %s; reconnecting", text)

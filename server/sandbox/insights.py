@@ -27,7 +27,8 @@ _KEY_ALIASES = {"HighLights": "Highlights"}
 
 INSIGHTS_PERMISSION = "ReadRingSenseInsights"
 COMPANY_CALL_LOG_PERMISSION = "FullCompanyCallLog"
-_ACCOUNT_WIDE = frozenset({INSIGHTS_PERMISSION, COMPANY_CALL_LOG_PERMISSION})
+COMPANY_RECORDINGS_PERMISSION = "ReadCompanyCallRecording"  # RingSense event filters need it (reference §2.1)
+_ACCOUNT_WIDE = frozenset({INSIGHTS_PERMISSION, COMPANY_CALL_LOG_PERMISSION, COMPANY_RECORDINGS_PERMISSION})
 
 
 def permissions_of(user: SandboxUser) -> frozenset[str]:
@@ -36,6 +37,8 @@ def permissions_of(user: SandboxUser) -> frozenset[str]:
         granted.add(INSIGHTS_PERMISSION)
     if user.can_read_company_call_log:
         granted.add(COMPANY_CALL_LOG_PERMISSION)
+    if user.can_read_company_recordings:
+        granted.add(COMPANY_RECORDINGS_PERMISSION)
     return frozenset(granted)
 
 

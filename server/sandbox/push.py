@@ -335,7 +335,7 @@ class PushHub:
 
     def fail_next_connection(self, kind: str) -> None:
         """The next connection misbehaves: ``"silent"`` never sends ConnectionDetails, ``"error"`` sends an Error
-        message (WSG-500, assumed code) and closes, ``"garbage"`` sends a non-JSON frame first."""
+        message (WSG-500, assumed code) and closes, ``"garbage"`` sends a non-JSON frame and closes."""
         if kind not in ("silent", "error", "garbage"):
             raise ValueError(f"unknown connection fault {kind!r}")
         self.connection_faults.append(kind)

@@ -113,6 +113,7 @@ def run_sandbox(*, port: int = DEFAULT_PORT, host: str = "127.0.0.1") -> None:
         f"  client id:     {SANDBOX_CLIENT_ID}",
         f"  client secret: {SANDBOX_CLIENT_SECRET}",
         f"  account id:    {platform.dataset.account_id}",
+        f"  events:        POST {base}/sandbox/v1/analysis-complete finishes a call's analysis and pushes it",
     ]
     for user in platform.dataset.users:
         rights = [
@@ -120,6 +121,7 @@ def run_sandbox(*, port: int = DEFAULT_PORT, host: str = "127.0.0.1") -> None:
             for name, held in (
                 ("insights", user.can_read_insights),
                 ("company call log", user.can_read_company_call_log),
+                ("company recordings (events)", user.can_read_company_recordings),
             )
             if held
         ]

@@ -263,8 +263,10 @@ async def websocket_endpoint(websocket: WebSocket) -> None:
         await websocket.send_text(json.dumps(error_message(500, body)))
         await websocket.close(1011)
         return
-    if fault == "garbage":
+    if fault == "garbage":  # a broken node in front of the gateway: no session is touched
         await websocket.send_text("<html>502 Bad Gateway</html>")
+        await websocket.close(1011)
+        return
     session, connection, recovery = hub.attach(grant, websocket.query_params.get("wsc"))
     gateway = _Gateway(websocket, platform, session, connection)
     gateway.send(_connection_details(hub, session, recovery))
