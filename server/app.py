@@ -7,14 +7,16 @@ from contextlib import asynccontextmanager
 from typing import Literal
 
 from mcp.server.mcpserver import MCPServer
+from mcp.server.subscriptions import InMemorySubscriptionBus
 
 from server import __version__
 
 from .config import Settings
+from .live_resources import register_live_resources
 from .mcp_tools import register_tools
 from .prompts import register_prompts
 from .resources import register_resources
-from .runtime import ClientFactory, Runtime
+from .runtime import ClientFactory, GatewayFactory, Runtime
 
 LogLevel = Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"]
 INSTRUCTIONS = """\
@@ -45,15 +47,18 @@ def build_server(
     settings: Settings,
     *,
     client_factory: ClientFactory | None = None,
+    event_gateway: GatewayFactory | None = None,
     log_level: LogLevel = "INFO",
 ) -> MCPServer:
     """The `ringsense` MCP server.
 
     `client_factory` replaces how the one RingSense client is made: tests and benchmarks pass
     `lambda: server.sandboxed.client_for(platform, user)` to drive a sandbox they can inspect and fault, or a
-    client whose timeout, retry policy, pacer, cache and clock they control.
+    client whose timeout, retry policy, pacer, cache and clock they control. With live events on in sandbox
+    mode, `event_gateway=server.sandboxed.gateway_for(platform)` serves that sandbox's WebSocket gateway.
     """
-    runtime = Runtime(settings, client_factory=client_factory)
+    runtime = Runtime(settings, client_factory=client_factory, event_gateway=event_gateway)
+    bus = InMemorySubscriptionBus()  # held here so that live events can publish resource updates
 
     @asynccontextmanager
     async def lifespan(server: MCPServer) -> AsyncIterator[Runtime]:
@@ -67,8 +72,10 @@ def build_server(
         instructions=INSTRUCTIONS,
         lifespan=lifespan,
         log_level=log_level,
+        subscriptions=bus,
     )
     register_tools(mcp, runtime)
     register_resources(mcp, runtime)
+    register_live_resources(mcp, runtime.live, bus)
     register_prompts(mcp)
     return mcp

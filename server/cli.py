@@ -24,6 +24,12 @@ def _parser() -> argparse.ArgumentParser:
     serve = sub.add_parser("serve", help="run the MCP server (stdio by default)")
     serve.add_argument("--sandbox", action="store_true", help="use the embedded sandbox (sample data, no credentials)")
     serve.add_argument("--transport", choices=("stdio", "http"), default="stdio")
+    serve.add_argument(
+        "--events",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="subscribe to live RingSense events (default: on with --sandbox; RINGSENSE_EVENTS=1 turns it on)",
+    )
     serve.add_argument("--host", default="127.0.0.1", help="HTTP: address to bind (default 127.0.0.1)")
     serve.add_argument("--port", type=int, default=8000, help="HTTP: port (default 8000)")
     serve.add_argument("--stateless", action="store_true", help="HTTP: no sessions; any replica serves any request")
@@ -116,7 +122,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 0
 
     try:
-        settings = load_settings(sandbox=args.sandbox)
+        settings = load_settings(sandbox=args.sandbox, events=getattr(args, "events", None))
     except ConfigurationError as err:
         print(f"ringsense-mcp: {err.message}", file=sys.stderr)
         return 2

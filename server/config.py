@@ -11,6 +11,7 @@ Accepted names (each row: current name first, then older or SDK aliases):
 | access token   | RC_ACCESS_TOKEN (pre-issued; cannot be refreshed)                            |
 | HTTP token     | RINGSENSE_MCP_TOKEN (bearer token HTTP clients of this server must present)  |
 | shared state   | RINGSENSE_REDIS_URL (redis://, rediss:// or unix://; replicas share token, pacing, cache) |
+| live events    | RINGSENSE_EVENTS (1/0; default on with --sandbox, off otherwise; --events wins) |
 
 Two aliases set to different values are contradictory and refused. Secrets are held as `SecretStr`, so
 `repr`, `str` and logging of `Settings` never show them, and error messages name variables, never values.
@@ -31,6 +32,7 @@ from server.ringsense.auth import AccessTokenCredentials, JWTCredentials
 __all__ = [
     "DEFAULT_SERVER_URL",
     "ENV_NAMES",
+    "EVENTS_ENV",
     "HTTP_TOKEN_ENV",
     "REDIS_URL_ENV",
     "ConfigurationError",
@@ -84,6 +86,7 @@ class Settings:
     sandbox: bool = False
     # Shared state for replicas (RINGSENSE_REDIS_URL). A SecretStr: the URL may carry a Redis password.
     redis_url: SecretStr | None = None
+    events: bool = False  # subscribe to RingSense push events (docs/events.md)
 
     @property
     def credentials(self) -> JWTCredentials | AccessTokenCredentials | None:
@@ -158,10 +161,14 @@ def _is_loopback(host: str) -> bool:
         return False
 
 
-def load_settings(environ: Mapping[str, str] = os.environ, *, sandbox: bool = False) -> Settings:
+def load_settings(
+    environ: Mapping[str, str] = os.environ, *, sandbox: bool = False, events: bool | None = None
+) -> Settings:
     """Read the settings from `environ`; raise one ConfigurationError saying everything that is wrong.
 
-    With `sandbox=True` no credentials are needed (the embedded fake platform is used).
+    With `sandbox=True` no credentials are needed (the embedded fake platform is used). `events` (the
+    command line's --events/--no-events) wins over RINGSENSE_EVENTS; without either, events are on in the
+    sandbox only.
     """
     values: dict[str, str | None] = {}
     variables: dict[str, str | None] = {}
@@ -178,6 +185,7 @@ def load_settings(environ: Mapping[str, str] = os.environ, *, sandbox: bool = Fa
         access_token=secrets["access_token"],
         sandbox=sandbox,
         redis_url=_redis_url(environ),
+        events=events if events is not None else _flag(environ, EVENTS_ENV, default=sandbox),
     )
     if sandbox or settings.credentials is not None:
         return settings
@@ -187,6 +195,19 @@ def load_settings(environ: Mapping[str, str] = os.environ, *, sandbox: bool = Fa
     lines += [f"  - {' or '.join(ENV_NAMES[setting])} ({_DESCRIPTIONS[setting]})" for setting in missing]
     lines.append(_HOW_TO_GET_CREDENTIALS)
     raise ConfigurationError("\n".join(lines))
+
+
+EVENTS_ENV = "RINGSENSE_EVENTS"
+_TRUE, _FALSE = frozenset({"1", "true", "yes", "on"}), frozenset({"0", "false", "no", "off"})
+
+
+def _flag(environ: Mapping[str, str], name: str, *, default: bool) -> bool:
+    value = (environ.get(name) or "").strip().lower()
+    if not value:
+        return default
+    if value in _TRUE | _FALSE:
+        return value in _TRUE
+    raise ConfigurationError(f"{name} must be 1 or 0 (true/false, yes/no, on/off).")
 
 
 _DESCRIPTIONS = {

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import AsyncIterator, Callable
-from contextlib import asynccontextmanager
+from contextlib import AbstractAsyncContextManager, AsyncExitStack, asynccontextmanager
 from typing import TYPE_CHECKING, Any
 
 from server import __version__
@@ -15,10 +15,14 @@ from tools.errors import ToolFailure
 from tools.models import DataSource
 from tools.source import CallSource, LocalCalls
 
+from .live_events import LiveInsights, live_feed
+
 if TYPE_CHECKING:
     from server.ringsense.shared import SharedState
 
 ClientFactory = Callable[[], RingSenseClient]
+# Serves a sandbox's WebSocket gateway on loopback for as long as it is entered (`server.sandboxed.gateway_for`).
+GatewayFactory = Callable[[], AbstractAsyncContextManager[object]]
 _log = logging.getLogger("server")
 
 
@@ -28,7 +32,9 @@ class Runtime:
     `client_factory` makes the one client (default: from `settings`: RingCentral in live mode, a fresh embedded
     sandbox in sandbox mode; with `settings.redis_url`, a live client shares its token, rate budget and insights
     responses with the other replicas through Redis). `local`, when given, is consulted before the client for
-    insights (see `tools.source.CallSource`).
+    insights (see `tools.source.CallSource`); otherwise, with `settings.events`, the insights that arrived by push
+    event are (`live`). In sandbox mode events also need `event_gateway`, which serves that sandbox's WebSocket
+    gateway on loopback (the default sandbox has one); without it events stay off.
     """
 
     def __init__(
@@ -37,11 +43,14 @@ class Runtime:
         *,
         client_factory: ClientFactory | None = None,
         local: LocalCalls | None = None,
+        event_gateway: GatewayFactory | None = None,
     ) -> None:
         self.settings = settings
         self.client_factory: ClientFactory = client_factory or self._default_client
-        self.local = local
+        self.event_gateway = event_gateway
         self.data_source: DataSource = "sandbox sample data" if settings.sandbox else "RingCentral"
+        self.live = LiveInsights(data_source=self.data_source)
+        self.local = local if local is not None or not settings.events else self.live
         self._client: RingSenseClient | None = None
         self._shared: SharedState | None = None
         self._deps: Deps | None = None
@@ -65,9 +74,13 @@ class Runtime:
             _log.warning("RINGSENSE_REDIS_URL is ignored in sandbox mode: each process has a sandbox of its own")
         # Lazy import: the sandbox (and its sample data) is only needed in sandbox mode, and stdio start-up is
         # measured in milliseconds that Claude Desktop users wait for.
-        from server.sandboxed import client_for
+        from server.sandbox import SandboxPlatform
+        from server.sandboxed import client_for, gateway_for
 
-        return client_for()
+        platform = SandboxPlatform()
+        if self.event_gateway is None:
+            self.event_gateway = gateway_for(platform)
+        return client_for(platform)
 
     def _connect_shared(self) -> dict[str, Any]:
         """Shared state for the live client: its keyword arguments (see `server.ringsense.shared`)."""
@@ -88,7 +101,10 @@ class Runtime:
     @asynccontextmanager
     async def open(self) -> AsyncIterator[Runtime]:
         try:
-            async with self.client_factory() as client:
+            async with AsyncExitStack() as stack:
+                client = await stack.enter_async_context(self.client_factory())
+                if self.settings.events:
+                    await self._start_events(stack, client)
                 self._client = client
                 self._deps = Deps(source=CallSource(client, data_source=self.data_source, local=self.local))
                 try:
@@ -101,6 +117,15 @@ class Runtime:
             if shared is not None:
                 await shared.aclose()
 
+    async def _start_events(self, stack: AsyncExitStack, client: RingSenseClient) -> None:
+        """Subscribe to live events in the background (the server does not wait for the subscription)."""
+        if self.settings.sandbox:
+            if self.event_gateway is None:
+                _log.info("live events are off: this sandbox client has no WebSocket gateway")
+                return
+            await stack.enter_async_context(self.event_gateway())
+        await stack.enter_async_context(live_feed(client, self.live))
+
     def status(self) -> dict[str, Any]:
         client = self._client
         return {
@@ -112,6 +137,7 @@ class Runtime:
             "server_url": "embedded sandbox (in-process)" if self.settings.sandbox else self.settings.server_url,
             "connected": client is not None,
             "rate_limits": client.rate_limit_status() if client else None,
+            "events": self.live.recent()["state"],
             **self._shared_status(),
         }
 

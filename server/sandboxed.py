@@ -6,13 +6,16 @@ never imports the client; this module joins the two the way the app joins the cl
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from contextlib import AbstractAsyncContextManager
+
 import httpx
 
 from server.ringsense import JWTCredentials, RingSenseClient
-from server.sandbox import SANDBOX_CLIENT_ID, SANDBOX_CLIENT_SECRET, SandboxPlatform, create_sandbox_app
+from server.sandbox import SANDBOX_CLIENT_ID, SANDBOX_CLIENT_SECRET, SandboxPlatform, create_sandbox_app, serve_sandbox
 from server.sandbox.samples import SandboxUser
 
-__all__ = ["SANDBOX_URL", "client_for"]
+__all__ = ["SANDBOX_URL", "client_for", "gateway_for"]
 
 SANDBOX_URL = "https://platform.sandbox.ringsense.invalid"
 
@@ -29,3 +32,10 @@ def client_for(platform: SandboxPlatform | None = None, user: SandboxUser | None
     signed_in = user if user is not None else platform.users[0]
     credentials = JWTCredentials(client_id=SANDBOX_CLIENT_ID, client_secret=SANDBOX_CLIENT_SECRET, jwt=signed_in.jwt)
     return RingSenseClient(server_url=SANDBOX_URL, credentials=credentials, http_client=http)
+
+
+def gateway_for(platform: SandboxPlatform) -> Callable[[], AbstractAsyncContextManager[object]]:
+    """What `build_server(..., event_gateway=...)` takes: serves `platform` on a loopback port while entered, so
+    that the WebSocket token the in-process client gets points at a real socket (WebSockets cannot cross
+    `httpx.ASGITransport`). REST keeps going in-process."""
+    return lambda: serve_sandbox(platform)

@@ -27,6 +27,8 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
         (
             "server.app",
             "server.config",
+            "server.live_events",
+            "server.live_resources",
             "server.logs",
             "server.mcp_tools",
             "server.prompts",
@@ -35,7 +37,7 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
             "server.sandboxed",
         ),
     ),
-    ("cli", ("server.__main__", "server.cli", "server.demo", "server.doctor", "server.http")),
+    ("cli", ("server.__main__", "server.cli", "server.demo", "server.doctor", "server.events_cli", "server.http")),
 ]
 
 
