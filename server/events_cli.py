@@ -99,7 +99,7 @@ async def _main(settings: Settings, domains: Sequence[str], as_json: bool, out: 
 
 def run_events(settings: Settings, *, domains: Sequence[str], as_json: bool) -> int:
     """Run until interrupted; returns the exit status (2 for an unknown domain)."""
-    from .ringsense.ids import validate_domain
+    from .ringsense.params import validate_domain
 
     try:
         domains = [validate_domain(domain) for domain in domains]

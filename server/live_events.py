@@ -169,8 +169,8 @@ async def live_feed(
     client: RingSenseClient, live: LiveInsights, *, domains: Sequence[str] | None = None
 ) -> AsyncIterator[EventSubscriber]:
     """Subscribe with ``client`` and keep ``live`` filled until the block ends."""
-    kwargs = {"domains": domains} if domains else {}
-    async with EventSubscriber(client, **kwargs) as subscriber, anyio.create_task_group() as tasks:
+    subscriber = EventSubscriber(client, domains=domains) if domains else EventSubscriber(client)
+    async with subscriber, anyio.create_task_group() as tasks:
         tasks.start_soon(pump, subscriber, live)
         try:
             yield subscriber

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 import logging
-import weakref
 from typing import Any
 
 from mcp.server.context import ServerRequestContext
@@ -27,17 +26,19 @@ class ResourceSubscribers:
     """Sessions that sent ``resources/subscribe`` for the recent-events resource (legacy protocol)."""
 
     def __init__(self) -> None:
-        self._sessions: weakref.WeakSet[ServerSession] = weakref.WeakSet()
+        # Strong references: the request context's session object is not otherwise kept alive between requests.
+        # A session that has gone away is dropped when telling it fails.
+        self._sessions: list[ServerSession] = []
 
     async def subscribe(self, ctx: ServerRequestContext[Any], params: SubscribeRequestParams) -> EmptyResult:
         # Other resources are accepted too: they never change, so they are never updated.
-        if str(params.uri) == RECENT_EVENTS_URI:
-            self._sessions.add(ctx.session)
+        if str(params.uri) == RECENT_EVENTS_URI and all(s is not ctx.session for s in self._sessions):
+            self._sessions.append(ctx.session)
         return EmptyResult()
 
     async def unsubscribe(self, ctx: ServerRequestContext[Any], params: UnsubscribeRequestParams) -> EmptyResult:
         if str(params.uri) == RECENT_EVENTS_URI:
-            self._sessions.discard(ctx.session)
+            self._sessions = [s for s in self._sessions if s is not ctx.session]
         return EmptyResult()
 
     async def tell(self) -> None:
@@ -46,7 +47,7 @@ class ResourceSubscribers:
                 await session.send_resource_updated(RECENT_EVENTS_URI)
             except Exception:  # a closed session: forget it, keep telling the others
                 _log.info("a resource subscriber's session is gone; dropped")
-                self._sessions.discard(session)
+                self._sessions = [s for s in self._sessions if s is not session]
 
 
 def register_live_resources(mcp: MCPServer, live: LiveInsights, bus: SubscriptionBus) -> None:

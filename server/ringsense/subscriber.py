@@ -26,7 +26,7 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from enum import StrEnum
 from types import TracebackType
-from typing import Self
+from typing import Any, Self
 
 import anyio
 from anyio.abc import TaskGroup
@@ -102,8 +102,8 @@ class Backoff:
     cap: float = 60.0
 
     def delay(self, attempt: int, rng: Callable[[], float]) -> float:
-        ceiling = min(self.cap, self.base * 2 ** min(attempt, 30))
-        return ceiling * (0.5 + 0.5 * rng())
+        ceiling = min(self.cap, self.base * 2.0 ** min(attempt, 30))
+        return float(ceiling * (0.5 + 0.5 * rng()))
 
 
 class SubscriberState(StrEnum):
@@ -437,7 +437,7 @@ class EventSubscriber:
 
     async def _request(self, ws: ClientConnection, method: str, path: str, body: object = None) -> Frame:
         message_id = new_message_id()
-        event, slot = anyio.Event(), []
+        event, slot = anyio.Event(), list[Frame]()
         self._pending[message_id] = (event, slot)
         try:
             await ws.send(client_request(method, path, body, message_id=message_id))
@@ -526,7 +526,8 @@ class _GatewayError(Exception):
 def _refusal(reply: Frame) -> RingSenseError:
     code, message, body = reply.error()
     status = reply.status or 400
-    errors = body.get("errors") if isinstance(body.get("errors"), list) else []
+    raw_errors = body.get("errors")
+    errors: list[Any] = raw_errors if isinstance(raw_errors, list) else []
     permission = body.get("permissionName") or next(
         (e.get("permissionName") for e in errors if isinstance(e, dict) and e.get("permissionName")), None
     )

@@ -215,14 +215,14 @@ def _new_call(dataset: Dataset, domain: str, now: datetime, user: SandboxUser) -
     if domain == "pbx":
         recording = recording_ref(dataset.account_id, record_id, "Automatic")
         duration_s = math.ceil(full["recordingDurationMs"] / 1000) + 3
-        common = {"account_id": dataset.account_id, "session_id": session_id, "started": started}
-        kind = {
-            "action": "Phone Call" if inbound else "VoIP Call",
-            "result": "Accepted" if inbound else "Call connected",
-        }
+        action = "Phone Call" if inbound else "VoIP Call"
+        result = "Accepted" if inbound else "Call connected"
         leg = call_leg(
-            **common,
-            **kind,
+            account_id=dataset.account_id,
+            session_id=session_id,
+            started=started,
+            action=action,
+            result=result,
             duration_s=duration_s,
             direction=direction or "Outbound",
             leg_type="Accept" if inbound else "SipToPstnMetered",
@@ -233,8 +233,11 @@ def _new_call(dataset: Dataset, domain: str, now: datetime, user: SandboxUser) -
             recording=recording,
         )
         call_log = call_log_record(
-            **common,
-            **kind,
+            account_id=dataset.account_id,
+            session_id=session_id,
+            started=started,
+            action=action,
+            result=result,
             log_id=secrets.token_urlsafe(10)[:14],
             session_number=str(15_000_000_000 + n),
             duration_s=duration_s,

@@ -139,8 +139,8 @@ def _matches(record: JSON, query: _Query) -> bool:
     if query.session_id is not None and record.get("sessionId") != query.session_id:
         return False
     if query.extension_number is not None:
-        numbers = {record.get(side, {}).get("extensionNumber") for side in ("from", "to")}
-        if query.extension_number not in numbers:
+        extensions = {record.get(side, {}).get("extensionNumber") for side in ("from", "to")}
+        if query.extension_number not in extensions:
             return False
     if query.types and record.get("type") not in query.types:
         return False
