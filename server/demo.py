@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import sys
@@ -10,8 +11,11 @@ import time
 from typing import Any
 
 import anyio
+import httpx
 from mcp import Client, StdioServerParameters
 
+RECENT_EVENTS = "ringsense://events/recent"
+LIVE_WAIT = 20.0  # seconds the live-event step may take at most
 WIDTH = min(100, shutil.get_terminal_size((100, 24)).columns)
 # Bold headings and dim call lines on a terminal; plain text when the output is piped or logged.
 BOLD, DIM, RESET = ("\033[1m", "\033[2m", "\033[0m") if sys.stdout.isatty() else ("", "", "")
@@ -129,7 +133,46 @@ async def _demo() -> None:
             for step in session["combined_next_steps"][:4]:
                 print(_wrap(f"Next step [{step.get('at')}] {step.get('speaker') or '-'}: {step['text']}"))
 
+        await _live_event(client)
+
     print(f"\nDone in {time.perf_counter() - started:.1f} s. Next: add the server to Claude Desktop (see README).")
+
+
+async def _live_event(client: Client) -> None:
+    """A call finishes analysis in the sandbox; its events reach the server live and are read from memory."""
+    status = json.loads((await client.read_resource("ringsense://status")).contents[0].text)  # type: ignore[union-attr]
+    control = status.get("sandbox_control")
+    if not control:
+        return
+    _say("6. live events — a call finishes analysis and arrives by push")
+
+    async def recent() -> dict[str, Any]:
+        text = (await client.read_resource(RECENT_EVENTS)).contents[0].text  # type: ignore[union-attr]
+        return json.loads(text)  # type: ignore[no-any-return]
+
+    async with client.listen(resource_subscriptions=[RECENT_EVENTS]) as updates:
+        with anyio.fail_after(LIVE_WAIT):
+            while (await recent())["state"] != "subscribed":  # the server subscribes in the background at start
+                await anext(aiter(updates))
+            async with httpx.AsyncClient() as http:
+                finished = (await http.post(control)).json()
+            print(f"{DIM}→ POST {control} (the sandbox's test control){RESET}")
+            print(_wrap(f"RingSense finished record {finished['sourceRecordId']}; waiting for its events…"))
+            events: list[dict[str, Any]] = []
+            while len(events) < 2:
+                await anext(aiter(updates))
+                events = (await recent())["events"]
+    for event in reversed(events[:2]):
+        kind = "RingSense (update)" if event["update"] else "AI Notes"
+        print(
+            _wrap(f"notifications/resources/updated → {kind}: {event['title']} [{', '.join(event['insight_types'])}]")
+        )
+    insights = await _call(client, "get_insights_by_record", {"record_id": finished["sourceRecordId"]})
+    for paragraph in (insights.get("summary") or [])[:2]:
+        print(_wrap(paragraph))
+    for item in (insights.get("next_steps") or [])[:3]:
+        print(_wrap(f"Next step [{item.get('at')}] {item.get('speaker') or '-'}: {item['text']}"))
+    print(_wrap("(served from the pushed event, without a call to the insights endpoint)"))
 
 
 def _seconds(duration: str | None) -> int:

@@ -25,6 +25,8 @@ from server.ringsense import (
     RecordingInsights,
     RingSenseClient,
     SessionInsights,
+    SubscriberState,
+    SubscriberStatus,
 )
 from tools.models import DataSource
 
@@ -156,6 +158,18 @@ def _modified(body: RecordingInsights) -> datetime:
     return body.last_modified_time or datetime.min.replace(tzinfo=UTC)
 
 
+async def _announce_states(subscriber: EventSubscriber, live: LiveInsights) -> None:
+    """Tell the listeners when the feed's state changes (subscribed, reconnecting, refused), not only on events."""
+    while True:
+        state = subscriber.status.state
+
+        def changed(status: SubscriberStatus, before: SubscriberState = state) -> bool:
+            return status.state != before
+
+        await subscriber.wait_for(changed)
+        await live.notify()
+
+
 async def pump(subscriber: EventSubscriber, live: LiveInsights) -> None:
     """Move every item of ``subscriber`` into ``live`` and tell its listeners; returns when the feed closes."""
     live.subscriber = subscriber
@@ -172,8 +186,10 @@ async def live_feed(
     subscriber = EventSubscriber(client, domains=domains) if domains else EventSubscriber(client)
     async with subscriber, anyio.create_task_group() as tasks:
         tasks.start_soon(pump, subscriber, live)
+        tasks.start_soon(_announce_states, subscriber, live)
         try:
             yield subscriber
         finally:
             await subscriber.aclose()  # ends the pump's iteration
+            tasks.cancel_scope.cancel()  # and the state watcher
             live.subscriber = None

@@ -54,6 +54,7 @@ class Runtime:
         self._client: RingSenseClient | None = None
         self._shared: SharedState | None = None
         self._deps: Deps | None = None
+        self._sandbox_url: str | None = None  # where the sandbox listens on loopback, when events serve it
 
     @property
     def deps(self) -> Deps:
@@ -123,7 +124,8 @@ class Runtime:
             if self.event_gateway is None:
                 _log.info("live events are off: this sandbox client has no WebSocket gateway")
                 return
-            await stack.enter_async_context(self.event_gateway())
+            served = await stack.enter_async_context(self.event_gateway())
+            self._sandbox_url = served if isinstance(served, str) else None
         await stack.enter_async_context(live_feed(client, self.live))
 
     def status(self) -> dict[str, Any]:
@@ -138,6 +140,7 @@ class Runtime:
             "connected": client is not None,
             "rate_limits": client.rate_limit_status() if client else None,
             "events": self.live.recent()["state"],
+            **({"sandbox_control": f"{self._sandbox_url}/sandbox/v1/analysis-complete"} if self._sandbox_url else {}),
             **self._shared_status(),
         }
 

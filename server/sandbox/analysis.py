@@ -29,7 +29,7 @@ from server.sandbox.dataset_build import (
     spoken_dates,
     time_lines,
 )
-from server.sandbox.dataset_live import LIVE_CONVERSATIONS
+from server.sandbox.dataset_live import INBOUND_INQUIRY, ROLLOUT_FOLLOWUP
 from server.sandbox.errors import api_error, invalid_parameter
 from server.sandbox.samples import JSON, Dataset, SampleCall, SampleRecording, SandboxUser
 
@@ -82,8 +82,9 @@ def _insights(
 ) -> tuple[JSON, JSON]:
     """The AI Notes body and the RingSense body of one recording (both raw wire JSON)."""
     rng = seeded(f"live:{call_key}")
-    conversation = LIVE_CONVERSATIONS[sum(map(ord, call_key)) % len(LIVE_CONVERSATIONS)]
-    dates = spoken_dates(started)
+    # The user calls out to follow up; a caller rings in with an inquiry (meetings use the follow-up script).
+    conversation = INBOUND_INQUIRY if direction == "Inbound" else ROLLOUT_FOLLOWUP
+    dates = {**spoken_dates(started), "rep": (owner.name or "our rep").split()[0]}
     utterances = time_lines(
         conversation.lines,
         rng=rng,

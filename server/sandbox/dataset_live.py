@@ -1,7 +1,7 @@
 """Scripts for calls whose analysis finishes while the sandbox runs (``POST /sandbox/v1/analysis-complete``).
 
 Roles: ``rep`` is the account's user who owns the recording, ``cust`` the outside party. Lines may use the
-``{d1}``/``{w2}`` date placeholders of ``dataset_build.spoken_dates``.
+``{d1}``/``{w2}`` date placeholders of ``dataset_build.spoken_dates`` and ``{rep}``, the user's first name.
 """
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ from server.sandbox.dataset_build import Conversation
 
 ROLLOUT_FOLLOWUP = Conversation(
     lines=(
-        ("rep", "Hi, this is Marcus from Crestline Software, following up on the scheduling rollout. Is now okay?"),
+        ("rep", "Hi, this is {rep} from Crestline Software, following up on the scheduling rollout. Is now okay?"),
         ("cust", "Yeah, good timing actually. We turned it on for the service crews on Monday."),
         ("rep", "Great. How did the first week go for the dispatchers?", "ask"),
         (
@@ -29,12 +29,12 @@ ROLLOUT_FOLLOWUP = Conversation(
         ),
         ("cust", "Perfect. If the texts work by {w2}, I'll add the plumbing crews the week after.", "expand"),
         ("rep", "Sounds like a plan. I'll email you a recap today."),
-        ("cust", "Thanks, Marcus. Talk soon."),
+        ("cust", "Thanks, {rep}. Talk soon."),
     ),
     summary=(
-        "Marcus followed up on the scheduling rollout; dispatchers like the board, but a third of the technicians "
+        "{rep} followed up on the scheduling rollout; dispatchers like the board, but a third of the technicians "
         "never received the invite text.",
-        "Marcus will move the account to a long number for texts and turn on job notes in invoices; the plumbing "
+        "{rep} will move the account to a long number for texts and turn on job notes in invoices; the plumbing "
         "crews join once texting works.",
     ),
     highlights=(
@@ -42,8 +42,8 @@ ROLLOUT_FOLLOWUP = Conversation(
         ("expand", "The customer will add the plumbing crews once texting works."),
     ),
     next_steps=(
-        ("invoice", "Marcus to enable job notes on invoices and send a sample invoice by {d1}."),
-        ("invites", "Marcus to switch the account's texting to a long number."),
+        ("invoice", "{rep} to enable job notes on invoices and send a sample invoice by {d1}."),
+        ("invites", "{rep} to switch the account's texting to a long number."),
     ),
     bullets=(
         ("Status", "Scheduling is live for the service crews since Monday."),
@@ -87,5 +87,3 @@ INBOUND_INQUIRY = Conversation(
     score="7",
     sentiment="Positive",
 )
-
-LIVE_CONVERSATIONS = (ROLLOUT_FOLLOWUP, INBOUND_INQUIRY)

@@ -11,7 +11,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Literal
 
-from server.sandbox.dataset import build_dataset
+from server.sandbox.dataset import SANDBOX_ACCOUNT_ID, build_dataset
 from server.sandbox.dataset_people import users as default_users
 from server.sandbox.errors import JSON, api_error, oauth_error
 from server.sandbox.faults import FaultInjector
@@ -137,7 +137,7 @@ class SandboxPlatform:
         self._refresh: dict[str, _RefreshToken] = {}
         self._rejected_jwts: set[str] = set()
         self.app_scopes = frozenset(TOKEN_SCOPE.split()) if app_scopes is None else app_scopes
-        self.push = PushHub(clock=clock, account_id=lambda: self.dataset.account_id, settings=push or PushSettings())
+        self.push = PushHub(clock=clock, account_id=lambda: self.account_id, settings=push or PushSettings())
 
     @property
     def dataset(self) -> Dataset:
@@ -145,6 +145,11 @@ class SandboxPlatform:
         if self._dataset is None:
             self._dataset = build_dataset()
         return self._dataset
+
+    @property
+    def account_id(self) -> str:
+        """The account's id, without building the calls when they are not needed yet (a subscription asks)."""
+        return self._dataset.account_id if self._dataset is not None else SANDBOX_ACCOUNT_ID
 
     @property
     def users(self) -> list[SandboxUser]:
