@@ -55,6 +55,7 @@ async def test_status_fault_answers_the_real_error_body_for_that_status(
         (403, INSIGHTS, "errorCode", "RAH-3005"),
         (404, "/restapi/v1.0/account/~/call-log", "errorCode", "AGW-404"),
         (429, INSIGHTS, "errorCode", "CMN-301"),
+        (500, "/restapi/v1.0/account/~/call-log", "errorCode", "CMN-203"),  # CMN-202 is 501 "not supported"
         (401, "/restapi/oauth/token", "error", "invalid_client"),
         (400, "/restapi/oauth/token", "error", "invalid_grant"),
     ],
