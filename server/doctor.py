@@ -17,6 +17,7 @@ from tools.errors import describe
 from .runtime import Runtime
 
 LOOKBACK_DAYS = 14
+EVENTS_PERMISSION = "ReadCompanyCallRecording"  # what the RingSense event filter needs (docs/events.md)
 OK, WARN, FAIL = "✔", "!", "✘"
 
 
@@ -78,6 +79,8 @@ async def _check_platform(settings: Settings) -> bool:
                 "ReadRingSenseInsights NOT granted: an admin must add 'AI Conversation "
                 "Expert – Access Insights' to the user's role.",
             )
+        if settings.events:
+            await _check_events(client)
 
         end = datetime.now(UTC)
         try:
@@ -116,6 +119,30 @@ async def _check_platform(settings: Settings) -> bool:
             "15–30 minutes; the owner needs an AI Conversation Expert license)",
         )
         return permission.successful
+
+
+async def _check_events(client: RingSenseClient) -> None:
+    """Live events (RINGSENSE_EVENTS / --events): a ws token, and the permission the event filter needs.
+
+    A warning, not a failure: the tools work without events.
+    """
+    try:
+        await client.create_ws_token()
+        recordings = await client.check_permission(permission_id=EVENTS_PERMISSION)
+    except RingSenseError as err:
+        _line(
+            WARN, "live events", f"no WebSocket token: {describe(err)} (the app needs the WebSocketsSubscription scope)"
+        )
+        return
+    if recordings.successful:
+        _line(OK, "live events", f"WebSocket token issued; {EVENTS_PERMISSION} granted")
+    else:
+        _line(
+            WARN,
+            "live events",
+            f"{EVENTS_PERMISSION} NOT granted: the RingSense event subscription will be refused until an admin "
+            "grants it (insights still work without events)",
+        )
 
 
 def run_check(settings: Settings) -> int:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import sys
+from dataclasses import replace
 
 import anyio
 import pytest
@@ -77,8 +78,31 @@ async def test_check_against_the_sandbox_walks_every_step_to_a_ready_verdict():
         )
     output = result.stdout.decode()
     assert result.returncode == 0, output + result.stderr.decode()[-2000:]
-    for step in ("sign-in", "permission", "call log", "insights"):
+    for step in ("sign-in", "permission", "live events", "call log", "insights"):  # events are on in the sandbox
         assert f"✔ {step}:" in output
+    assert "Verdict: READY" in output
+
+
+async def test_check_warns_when_live_events_lack_the_recordings_permission_but_stays_ready():
+    platform = SandboxPlatform()
+    user = replace(
+        platform.users[0], extension_id="63378399001", jwt="jwt-no-recordings", can_read_company_recordings=False
+    )
+    platform.dataset.users.append(user)
+    async with serve_sandbox(platform) as base_url:
+        env = {
+            "PATH": os.environ.get("PATH", ""),
+            "RC_SERVER_URL": base_url,
+            "RC_APP_CLIENT_ID": SANDBOX_CLIENT_ID,
+            "RC_APP_CLIENT_SECRET": SANDBOX_CLIENT_SECRET,
+            "RC_USER_JWT": user.jwt,
+            "RINGSENSE_EVENTS": "1",
+        }
+        with anyio.fail_after(60):
+            result = await anyio.run_process([sys.executable, "-m", "server", "check"], env=env, check=False)
+    output = result.stdout.decode()
+    assert result.returncode == 0, output + result.stderr.decode()[-2000:]
+    assert "! live events: ReadCompanyCallRecording NOT granted" in output
     assert "Verdict: READY" in output
 
 
