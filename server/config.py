@@ -12,6 +12,8 @@ Accepted names (each row: current name first, then older or SDK aliases):
 | HTTP token     | RINGSENSE_MCP_TOKEN (bearer token HTTP clients of this server must present)  |
 | shared state   | RINGSENSE_REDIS_URL (redis://, rediss:// or unix://; replicas share token, pacing, cache) |
 | live events    | RINGSENSE_EVENTS (1/0; default on with --sandbox, off otherwise; --events wins) |
+| library on/off | RINGSENSE_LIBRARY (`on` by default; `off` turns the local call library off)  |
+| data directory | RINGSENSE_DATA_DIR (default: the per-user data directory, via platformdirs)  |
 
 Two aliases set to different values are contradictory and refused. Secrets are held as `SecretStr`, so
 `repr`, `str` and logging of `Settings` never show them, and error messages name variables, never values.
@@ -22,22 +24,28 @@ from __future__ import annotations
 import ipaddress
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from pathlib import Path
 from urllib.parse import urlsplit
 
+import platformdirs
 from pydantic import SecretStr
 
 from server.ringsense.auth import AccessTokenCredentials, JWTCredentials
 
 __all__ = [
+    "DATA_DIR_ENV",
     "DEFAULT_SERVER_URL",
     "ENV_NAMES",
     "EVENTS_ENV",
     "HTTP_TOKEN_ENV",
+    "LIBRARY_ENV",
     "REDIS_URL_ENV",
     "ConfigurationError",
+    "LibrarySettings",
     "Settings",
     "load_http_token",
+    "load_library_settings",
     "load_settings",
 ]
 
@@ -74,6 +82,26 @@ _HOW_TO_GET_CREDENTIALS = (
 )
 
 
+LIBRARY_ENV = "RINGSENSE_LIBRARY"
+DATA_DIR_ENV = "RINGSENSE_DATA_DIR"
+LIBRARY_FILE = "library.sqlite3"
+SANDBOX_LIBRARY_FILE = "library-sandbox.sqlite3"  # sample calls never mix with a real account's
+_ON = {"on", "1", "true", "yes"}
+_OFF = {"off", "0", "false", "no"}
+
+
+@dataclass(frozen=True)
+class LibrarySettings:
+    """Where the local call library lives and whether it is on. `path` is the SQLite database file."""
+
+    enabled: bool
+    path: Path | None
+
+    @classmethod
+    def off(cls) -> LibrarySettings:
+        return cls(enabled=False, path=None)
+
+
 @dataclass(frozen=True)
 class Settings:
     """What the server needs to reach RingCentral. `credentials` is None only in sandbox mode."""
@@ -87,6 +115,7 @@ class Settings:
     # Shared state for replicas (RINGSENSE_REDIS_URL). A SecretStr: the URL may carry a Redis password.
     redis_url: SecretStr | None = None
     events: bool = False  # subscribe to RingSense push events (docs/events.md)
+    library: LibrarySettings = field(default_factory=LibrarySettings.off)
 
     @property
     def credentials(self) -> JWTCredentials | AccessTokenCredentials | None:
@@ -186,6 +215,7 @@ def load_settings(
         sandbox=sandbox,
         redis_url=_redis_url(environ),
         events=events if events is not None else _flag(environ, EVENTS_ENV, default=sandbox),
+        library=load_library_settings(environ, sandbox=sandbox),
     )
     if sandbox or settings.credentials is not None:
         return settings
@@ -208,6 +238,23 @@ def _flag(environ: Mapping[str, str], name: str, *, default: bool) -> bool:
     if value in _TRUE | _FALSE:
         return value in _TRUE
     raise ConfigurationError(f"{name} must be 1 or 0 (true/false, yes/no, on/off).")
+def load_library_settings(environ: Mapping[str, str] = os.environ, *, sandbox: bool = False) -> LibrarySettings:
+    """Whether the call library is on (`RINGSENSE_LIBRARY`) and its file (under `RINGSENSE_DATA_DIR`, else the
+    per-user data directory). Sandbox mode uses a file of its own. Raises ConfigurationError for a value that is
+    neither on nor off, or a relative data directory."""
+    switch = (environ.get(LIBRARY_ENV) or "on").strip().lower()
+    if switch not in _ON | _OFF:
+        raise ConfigurationError(f"{LIBRARY_ENV} must be 'on' or 'off' (got an unrecognised value).")
+    if switch in _OFF:
+        return LibrarySettings.off()
+    configured = (environ.get(DATA_DIR_ENV) or "").strip()
+    if configured:
+        directory = Path(configured).expanduser()
+        if not directory.is_absolute():
+            raise ConfigurationError(f"{DATA_DIR_ENV} must be an absolute path (or start with ~).")
+    else:
+        directory = Path(platformdirs.user_data_dir("ringsense-mcp", appauthor=False))
+    return LibrarySettings(enabled=True, path=directory / (SANDBOX_LIBRARY_FILE if sandbox else LIBRARY_FILE))
 
 
 _DESCRIPTIONS = {

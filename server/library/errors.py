@@ -1,0 +1,33 @@
+"""The call library's errors: one root, so a caller can catch everything the library raises.
+
+```
+LibraryError                  message (safe to show: never a database message, never call content)
+├── LibraryQueryError         a search query, filter or cursor the library cannot run; the message says how to fix it
+├── LibraryUnavailableError   the library is off, cannot be opened, or stayed busy past every retry
+└── LibrarySchemaError        the file was written by a newer version of ringsense-mcp (or is not a library)
+```
+"""
+
+from __future__ import annotations
+
+__all__ = ["LibraryError", "LibraryQueryError", "LibrarySchemaError", "LibraryUnavailableError"]
+
+
+class LibraryError(Exception):
+    """Root of the call library's errors. `message` is written for the person (or model) who asked."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+class LibraryQueryError(LibraryError, ValueError):
+    """A search query, filter or cursor that cannot be run; the message says what to change."""
+
+
+class LibraryUnavailableError(LibraryError):
+    """The library is turned off, cannot be opened, or stayed busy longer than the retry budget."""
+
+
+class LibrarySchemaError(LibraryError):
+    """The database was written by a newer ringsense-mcp (or is not a call library at all)."""
