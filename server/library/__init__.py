@@ -10,6 +10,11 @@ summary = await sync_range(store, client, date_from, date_to, progress=print)   
 query language, `ingest.py` turns `RecordingInsights` into rows, `sync.py` walks the call log.
 """
 
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING
+
 from .errors import LibraryError, LibraryQueryError, LibrarySchemaError, LibraryUnavailableError
 from .store import (
     CallFilters,
@@ -35,6 +40,18 @@ from .store import (
     StoredCall,
     Trend,
 )
+
+if TYPE_CHECKING:
+    from .sqlite import SqliteStore
+
+
+async def open_store(path: Path) -> SqliteStore:
+    """Open the SQLite library at `path`, creating and migrating it as needed (see `sqlite.open_store`)."""
+    # Imported on first use: sqlite3, zlib and the ingest code stay out of the server's cold start.
+    from .sqlite import open_store as open_sqlite
+
+    return await open_sqlite(path)
+
 
 __all__ = [
     "CallFilters",
@@ -63,4 +80,5 @@ __all__ = [
     "StatsRow",
     "StoredCall",
     "Trend",
+    "open_store",
 ]

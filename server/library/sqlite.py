@@ -1,0 +1,812 @@
+"""The SQLite backend of the call library: every SQL statement the embedded library runs lives in this module.
+
+On disk (see docs/library.md): `calls` (one row per recording, with the insights JSON zlib-compressed), a
+contentless FTS5 table `call_text` (the index only: one row per call for its AI sections and one per speaker for
+the transcript, rowid = call id × 256 + slot), `next_steps`, `recordings` (what the call log says exists, and
+whether it is indexed, pending analysis, not analysed or failed), `synced` (call-log ranges read) and `state`
+(checkpoints, last sync, last event).
+
+Concurrency: WAL, a busy timeout, `BEGIN IMMEDIATE` for every write, short transactions, and a retry on top, so
+two servers and a `sync` can share one file. Queries run in a worker thread: one connection reads, another writes,
+so a long sync never holds up a search.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sqlite3
+import threading
+import time
+import zlib
+from collections.abc import Callable, Sequence
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Any, TypeVar
+
+import anyio
+import anyio.to_thread
+
+from . import queries
+from .errors import LibraryError, LibrarySchemaError, LibraryUnavailableError
+from .ingest import build_document, parse_insights
+from .store import (
+    CallDocument,
+    CallRef,
+    Coverage,
+    DateRange,
+    LibraryStatus,
+    MonthCoverage,
+    NextStepsQuery,
+    NextStepsResult,
+    RecordingEntry,
+    RecordingState,
+    SearchPage,
+    SearchQuery,
+    StatsQuery,
+    StatsResult,
+    StoredCall,
+    UpsertOutcome,
+)
+
+__all__ = ["BUSY_TIMEOUT_MS", "MIGRATIONS", "SCHEMA_VERSION", "SqliteStore", "open_store"]
+
+T = TypeVar("T")
+
+BUSY_TIMEOUT_MS = 5_000  # SQLite's own wait for a lock, per statement
+BUSY_RETRY_TOTAL = 30.0  # then our retries, in seconds, before a user hears "busy"
+SLOT_BITS = 8  # FTS rowid = call id << SLOT_BITS | slot
+ZLIB_LEVEL = 6  # level 9 saves ~2% for twice the time: ingest speed matters more here
+
+# Forward-only migrations: MIGRATIONS[n] takes a database from user_version n to n + 1. Never edit a released one.
+MIGRATIONS: tuple[tuple[str, ...], ...] = (
+    (
+        """CREATE TABLE calls (
+            id INTEGER PRIMARY KEY,
+            domain TEXT NOT NULL,
+            record_id TEXT NOT NULL,
+            session_id TEXT,
+            title TEXT NOT NULL,
+            started_at INTEGER,
+            duration REAL,
+            direction TEXT,
+            owner_extension_id TEXT,
+            owner_name TEXT,
+            external_number TEXT,
+            numbers TEXT NOT NULL,
+            speakers TEXT NOT NULL,
+            ai_score REAL,
+            sentiment TEXT,
+            last_modified TEXT,
+            indexed_at INTEGER NOT NULL,
+            source TEXT NOT NULL,
+            utterances INTEGER NOT NULL,
+            transcript_chars INTEGER NOT NULL,
+            insights BLOB NOT NULL,
+            UNIQUE (domain, record_id)
+        )""",
+        "CREATE INDEX calls_started ON calls (started_at)",
+        "CREATE INDEX calls_session ON calls (domain, session_id)",
+        # No stored text: the index only (contentless). Snippets come from the compressed JSON.
+        """CREATE VIRTUAL TABLE call_text USING fts5 (
+            text, who, side, content='', tokenize='unicode61 remove_diacritics 2'
+        )""",
+        # Rank by the text only: `who` and `side` are filters, not evidence of relevance.
+        "INSERT INTO call_text (call_text, rank) VALUES ('rank', 'bm25(1.0, 0.0, 0.0)')",
+        """CREATE TABLE next_steps (
+            call_id INTEGER NOT NULL REFERENCES calls (id) ON DELETE CASCADE,
+            position INTEGER NOT NULL,
+            text TEXT NOT NULL,
+            speaker TEXT,
+            speaker_side TEXT,
+            start REAL,
+            evidence TEXT,
+            evidence_speaker TEXT,
+            due TEXT,
+            due_date TEXT,
+            PRIMARY KEY (call_id, position)
+        ) WITHOUT ROWID""",
+        """CREATE TABLE recordings (
+            domain TEXT NOT NULL,
+            record_id TEXT NOT NULL,
+            session_id TEXT,
+            started_at INTEGER NOT NULL,
+            direction TEXT,
+            owner_extension_id TEXT,
+            external_number TEXT,
+            numbers TEXT NOT NULL DEFAULT '',
+            state TEXT NOT NULL,
+            attempts INTEGER NOT NULL DEFAULT 0,
+            retry_at INTEGER,
+            last_error TEXT,
+            PRIMARY KEY (domain, record_id)
+        ) WITHOUT ROWID""",
+        "CREATE INDEX recordings_started ON recordings (started_at)",
+        "CREATE TABLE synced (start INTEGER NOT NULL, end INTEGER NOT NULL, at INTEGER NOT NULL)",
+        "CREATE TABLE state (name TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID",
+    ),
+)
+SCHEMA_VERSION = len(MIGRATIONS)
+
+
+def _ts(moment: datetime | None) -> int | None:
+    if moment is None:
+        return None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return int(moment.timestamp())
+
+
+def _dt(seconds: int | float | None) -> datetime | None:
+    return None if seconds is None else datetime.fromtimestamp(seconds, UTC)
+
+
+def _busy(error: sqlite3.OperationalError) -> bool:
+    text = str(error).lower()
+    return "locked" in text or "busy" in text
+
+
+class _Connection:
+    """One sqlite3 connection used from worker threads, one statement batch at a time."""
+
+    def __init__(self, path: Path) -> None:
+        self.lock = threading.Lock()
+        self.limiter = anyio.CapacityLimiter(1)
+        self.db = sqlite3.connect(path, timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None, check_same_thread=False)
+        self.db.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+        self.db.execute("PRAGMA foreign_keys = ON")
+        self.db.execute("PRAGMA synchronous = NORMAL")  # with WAL: durable across a process crash
+
+    def close(self) -> None:
+        with self.lock:
+            self.db.close()
+
+
+def _create_private(path: Path) -> None:
+    """Create the directory (0700) and the database file (0600) before SQLite does, so no one else can read it.
+    SQLite creates the -wal and -shm files with the database file's permissions."""
+    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    fd = os.open(path, os.O_CREAT | os.O_RDWR, 0o600)
+    os.close(fd)
+    os.chmod(path, 0o600)
+
+
+def _migrate(db: sqlite3.Connection, where: Path) -> int:
+    version = db.execute("PRAGMA user_version").fetchone()[0]
+    if version > SCHEMA_VERSION:
+        raise LibrarySchemaError(
+            f"The call library at {where} was written by a newer ringsense-mcp (schema {version}, this one knows "
+            f"{SCHEMA_VERSION}). Upgrade ringsense-mcp, or delete the library with `ringsense-mcp library forget`."
+        )
+    while version < SCHEMA_VERSION:
+        db.execute("BEGIN IMMEDIATE")
+        try:
+            current = db.execute("PRAGMA user_version").fetchone()[0]  # another process may have migrated it
+            if current != version:
+                db.execute("ROLLBACK")
+                version = current
+                continue
+            for statement in MIGRATIONS[version]:
+                db.execute(statement)
+            db.execute(f"PRAGMA user_version = {version + 1}")
+            db.execute("COMMIT")
+        except BaseException:
+            db.execute("ROLLBACK")
+            raise
+        version += 1
+    return version
+
+
+def _open_sync(path: Path) -> tuple[_Connection, _Connection]:
+    _create_private(path)
+    try:
+        writer = _Connection(path)
+        if writer.db.execute("PRAGMA journal_mode = WAL").fetchone()[0].lower() != "wal":
+            raise LibraryUnavailableError(f"The call library at {path} cannot use write-ahead logging.")
+        _migrate(writer.db, path)
+        reader = _Connection(path)
+    except sqlite3.DatabaseError as error:
+        if isinstance(error, sqlite3.OperationalError) and _busy(error):
+            raise LibraryUnavailableError(
+                "The call library is busy (another ringsense-mcp is writing to it); try again in a moment."
+            ) from None
+        raise LibrarySchemaError(
+            f"{path} is not a ringsense-mcp call library (or it is damaged). Move it away, or delete it with "
+            "`ringsense-mcp library forget`."
+        ) from None
+    return writer, reader
+
+
+async def open_store(path: Path) -> SqliteStore:
+    """Open (creating and migrating as needed) the library at `path`.
+
+    Raises LibrarySchemaError for a file from a newer version or not a library, LibraryUnavailableError when the
+    file cannot be opened.
+    """
+    try:
+        writer, reader = await anyio.to_thread.run_sync(_open_sync, path)
+    except OSError as error:
+        raise LibraryUnavailableError(
+            f"The call library at {path} cannot be opened ({error.strerror or type(error).__name__}). Check the "
+            "directory's permissions, or set RINGSENSE_DATA_DIR to another directory."
+        ) from None
+    return SqliteStore(path, writer, reader)
+
+
+class SqliteStore:
+    """The SQLite `LibraryStore`. Make one with `open_store(path)`; close with `aclose()`."""
+
+    backend = "sqlite"
+
+    def __init__(self, path: Path, writer: _Connection, reader: _Connection) -> None:
+        self.path = path
+        self._writer = writer
+        self._reader = reader
+        self._closed = False
+        self.clock: Callable[[], datetime] = lambda: datetime.now(UTC)
+
+    # -- plumbing ----------------------------------------------------------------------------------------------
+
+    async def _run(self, connection: _Connection, work: Callable[[sqlite3.Connection], T], *, write: bool) -> T:
+        if self._closed:
+            raise LibraryUnavailableError("The call library is closed.")
+        return await anyio.to_thread.run_sync(self._blocking, connection, work, write, limiter=connection.limiter)
+
+    def _blocking(self, connection: _Connection, work: Callable[[sqlite3.Connection], T], write: bool) -> T:
+        deadline = time.monotonic() + BUSY_RETRY_TOTAL
+        delay = 0.05
+        while True:
+            try:
+                with connection.lock:
+                    db = connection.db
+                    if not write:
+                        return work(db)
+                    db.execute("BEGIN IMMEDIATE")
+                    try:
+                        result = work(db)
+                    except BaseException:
+                        db.execute("ROLLBACK")
+                        raise
+                    db.execute("COMMIT")
+                    return result
+            except sqlite3.OperationalError as error:
+                if not _busy(error) or time.monotonic() + delay > deadline:
+                    raise self._unavailable(error) from None
+                time.sleep(delay)  # in a worker thread: the event loop keeps running
+                delay = min(delay * 2, 1.0)
+            except LibraryError:
+                raise
+            except sqlite3.Error as error:
+                raise self._unavailable(error) from None
+
+    def _unavailable(self, error: sqlite3.Error) -> LibraryUnavailableError:
+        if isinstance(error, sqlite3.OperationalError) and _busy(error):
+            return LibraryUnavailableError(
+                "The call library stayed busy (another ringsense-mcp is writing to it); try again in a moment."
+            )
+        if isinstance(error, sqlite3.OperationalError) and "disk" in str(error).lower():
+            return LibraryUnavailableError("The call library cannot be written: the disk is full or read-only.")
+        return LibraryUnavailableError(
+            f"The call library at {self.path} could not answer ({type(error).__name__}). If it persists, rebuild it: "
+            "`ringsense-mcp library forget`, then `ringsense-mcp sync`."
+        )
+
+    async def aclose(self) -> None:
+        if self._closed:
+            return
+        self._closed = True
+        await anyio.to_thread.run_sync(self._writer.close)
+        await anyio.to_thread.run_sync(self._reader.close)
+
+    # -- writes ------------------------------------------------------------------------------------------------
+
+    @staticmethod
+    def _index(db: sqlite3.Connection, call_id: int, document: CallDocument, *, delete: bool = False) -> None:
+        rows = [
+            (*(("delete",) if delete else ()), (call_id << SLOT_BITS) | s.slot, s.text, s.speaker, s.side or "")
+            for s in document.sections
+        ]
+        if delete:
+            db.executemany("INSERT INTO call_text (call_text, rowid, text, who, side) VALUES (?, ?, ?, ?, ?)", rows)
+        else:
+            db.executemany("INSERT INTO call_text (rowid, text, who, side) VALUES (?, ?, ?, ?)", rows)
+
+    @staticmethod
+    def _unindex(db: sqlite3.Connection, call_id: int, blob: bytes) -> None:
+        """Remove a call's rows from the contentless index: FTS5 needs the exact text it indexed, rebuilt here
+        from the stored JSON by the same code that built it."""
+        old = build_document(parse_insights(zlib.decompress(blob)))
+        SqliteStore._index(db, call_id, old, delete=True)
+
+    async def upsert(self, document: CallDocument) -> UpsertOutcome:
+        call = document.call
+        blob = zlib.compress(document.insights_json, ZLIB_LEVEL)
+        modified = document.last_modified_time.isoformat() if document.last_modified_time else ""
+        started = _ts(call.started_at)
+        now = _ts(self.clock())
+
+        def work(db: sqlite3.Connection) -> UpsertOutcome:
+            row = db.execute(
+                "SELECT id, last_modified, insights FROM calls WHERE domain = ? AND record_id = ?",
+                (call.domain, call.record_id),
+            ).fetchone()
+            if row is not None:
+                # ISO-8601 UTC strings of one format compare in time order.
+                if modified < row[1]:
+                    return "stale"
+                if modified == row[1]:
+                    return "unchanged"
+                self._unindex(db, row[0], row[2])
+                db.execute("DELETE FROM calls WHERE id = ?", (row[0],))
+            entry = db.execute(
+                "SELECT external_number, numbers, direction FROM recordings WHERE domain = ? AND record_id = ?",
+                (call.domain, call.record_id),
+            ).fetchone()
+            external = call.external_number or (entry[0] if entry else None)
+            numbers = " ".join(dict.fromkeys([*document.numbers, *((entry[1] or "").split() if entry else [])]))
+            direction = call.direction or (entry[2] if entry else None)
+            cursor = db.execute(
+                """INSERT INTO calls (domain, record_id, session_id, title, started_at, duration, direction,
+                    owner_extension_id, owner_name, external_number, numbers, speakers, ai_score, sentiment,
+                    last_modified, indexed_at, source, utterances, transcript_chars, insights)
+                   VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
+                (
+                    call.domain, call.record_id, call.session_id, call.title, started, call.duration_seconds,
+                    direction, call.owner_extension_id, call.owner_name, external, f" {numbers} ",
+                    document.speakers, call.ai_score, call.sentiment, modified, now, document.source,
+                    document.utterances, document.transcript_chars, blob,
+                ),
+            )  # fmt: skip
+            call_id = int(cursor.lastrowid or 0)
+            self._index(db, call_id, document)
+            db.executemany(
+                """INSERT INTO next_steps (call_id, position, text, speaker, speaker_side, start, evidence,
+                    evidence_speaker, due, due_date) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
+                [
+                    (
+                        call_id, s.position, s.text, s.speaker, s.speaker_side, s.start_seconds, s.evidence,
+                        s.evidence_speaker, s.due, s.due_date.isoformat() if s.due_date else None,
+                    )
+                    for s in document.next_steps
+                ],
+            )  # fmt: skip
+            db.execute(
+                """INSERT INTO recordings (domain, record_id, session_id, started_at, direction, owner_extension_id,
+                    external_number, numbers, state, attempts) VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'indexed', 0)
+                   ON CONFLICT (domain, record_id) DO UPDATE SET state = 'indexed', retry_at = NULL,
+                    last_error = NULL""",
+                (
+                    call.domain, call.record_id, call.session_id, started if started is not None else now,
+                    direction, call.owner_extension_id, external, numbers,
+                ),
+            )  # fmt: skip
+            return "updated" if row is not None else "inserted"
+
+        return await self._run(self._writer, work, write=True)
+
+    async def remove(self, domain: str, record_ids: Sequence[str]) -> int:
+        def work(db: sqlite3.Connection) -> int:
+            removed = 0
+            for record_id in record_ids:
+                row = db.execute(
+                    "SELECT id, insights FROM calls WHERE domain = ? AND record_id = ?", (domain, record_id)
+                ).fetchone()
+                if row is not None:
+                    self._unindex(db, row[0], row[1])
+                    db.execute("DELETE FROM calls WHERE id = ?", (row[0],))
+                    removed += 1
+                db.execute("DELETE FROM recordings WHERE domain = ? AND record_id = ?", (domain, record_id))
+            return removed
+
+        return await self._run(self._writer, work, write=True)
+
+    async def note_recordings(self, entries: Sequence[RecordingEntry]) -> None:
+        rows = [
+            (
+                e.domain, e.record_id, e.session_id, _ts(e.started_at), e.direction, e.owner_extension_id,
+                e.external_number, " ".join(e.numbers),
+            )
+            for e in entries
+        ]  # fmt: skip
+
+        def work(db: sqlite3.Connection) -> None:
+            db.executemany(
+                """INSERT INTO recordings (domain, record_id, session_id, started_at, direction, owner_extension_id,
+                    external_number, numbers, state)
+                   VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8,
+                    CASE WHEN EXISTS (SELECT 1 FROM calls WHERE domain = ?1 AND record_id = ?2)
+                         THEN 'indexed' ELSE 'pending' END)
+                   ON CONFLICT (domain, record_id) DO UPDATE SET
+                    session_id = coalesce(excluded.session_id, session_id), started_at = excluded.started_at,
+                    direction = coalesce(excluded.direction, direction),
+                    external_number = coalesce(excluded.external_number, external_number),
+                    numbers = excluded.numbers""",
+                rows,
+            )
+            # The call log knows the external party's number; calls indexed from events may lack it.
+            db.executemany(
+                """UPDATE calls SET external_number = coalesce(external_number, ?3),
+                    numbers = CASE WHEN ?4 = '' THEN numbers ELSE numbers || ?4 || ' ' END,
+                    direction = coalesce(direction, ?5)
+                   WHERE domain = ?1 AND record_id = ?2 AND instr(numbers, ' ' || ?4 || ' ') = 0""",
+                [(r[0], r[1], r[6], r[7], r[4]) for r in rows],
+            )
+
+        await self._run(self._writer, work, write=True)
+
+    async def recordings(
+        self,
+        date_from: datetime,
+        date_to: datetime,
+        *,
+        states: Sequence[RecordingState] | None = None,
+        due_before: datetime | None = None,
+    ) -> list[RecordingEntry]:
+        sql = "SELECT * FROM recordings WHERE started_at >= ? AND started_at < ?"
+        params: list[Any] = [_ts(date_from), _ts(date_to)]
+        if states is not None:
+            sql += f" AND state IN ({', '.join('?' * len(states))})"
+            params += list(states)
+        if due_before is not None:
+            sql += " AND (retry_at IS NULL OR retry_at <= ?)"
+            params.append(_ts(due_before))
+        sql += " ORDER BY started_at, record_id"
+
+        def work(db: sqlite3.Connection) -> list[RecordingEntry]:
+            db.row_factory = sqlite3.Row
+            try:
+                return [_entry(row) for row in db.execute(sql, params)]
+            finally:
+                db.row_factory = None
+
+        return await self._run(self._reader, work, write=False)
+
+    async def set_recording_state(
+        self,
+        domain: str,
+        record_id: str,
+        state: RecordingState,
+        *,
+        attempts: int,
+        retry_at: datetime | None = None,
+        error: str | None = None,
+    ) -> None:
+        def work(db: sqlite3.Connection) -> None:
+            db.execute(
+                "UPDATE recordings SET state = ?, attempts = ?, retry_at = ?, last_error = ? "
+                "WHERE domain = ? AND record_id = ?",
+                (state, attempts, _ts(retry_at), error, domain, record_id),
+            )
+
+        await self._run(self._writer, work, write=True)
+
+    async def mark_synced(self, date_from: datetime, date_to: datetime, at: datetime) -> None:
+        start, end, when = _ts(date_from), _ts(date_to), _ts(at)
+
+        def work(db: sqlite3.Connection) -> None:
+            ranges = [(s, e) for s, e in db.execute("SELECT start, end FROM synced")] + [(start, end)]
+            merged = queries.merge_ranges(ranges)
+            db.execute("DELETE FROM synced")
+            db.executemany("INSERT INTO synced (start, end, at) VALUES (?, ?, ?)", [(s, e, when) for s, e in merged])
+            db.execute("INSERT OR REPLACE INTO state (name, value) VALUES ('last_sync', ?)", (str(when),))
+
+        await self._run(self._writer, work, write=True)
+
+    async def note_event(self, at: datetime) -> None:
+        await self._set_state("last_event", str(_ts(at)))
+
+    async def get_checkpoint(self, name: str) -> str | None:
+        return await self._get_state(f"checkpoint:{name}")
+
+    async def set_checkpoint(self, name: str, value: str | None) -> None:
+        await self._set_state(f"checkpoint:{name}", value)
+
+    async def _get_state(self, name: str) -> str | None:
+        def work(db: sqlite3.Connection) -> str | None:
+            row = db.execute("SELECT value FROM state WHERE name = ?", (name,)).fetchone()
+            return row[0] if row else None
+
+        return await self._run(self._reader, work, write=False)
+
+    async def _set_state(self, name: str, value: str | None) -> None:
+        def work(db: sqlite3.Connection) -> None:
+            if value is None:
+                db.execute("DELETE FROM state WHERE name = ?", (name,))
+            else:
+                db.execute("INSERT OR REPLACE INTO state (name, value) VALUES (?, ?)", (name, value))
+
+        await self._run(self._writer, work, write=True)
+
+    # -- reads -------------------------------------------------------------------------------------------------
+
+    async def get_by_record(self, record_id: str, domain: str = "pbx") -> StoredCall | None:
+        found = await self._stored("c.domain = ? AND c.record_id = ?", (domain, record_id))
+        return found[0] if found else None
+
+    async def get_by_session(self, session_id: str, domain: str = "pbx") -> list[StoredCall]:
+        return await self._stored("c.domain = ? AND c.session_id = ?", (domain, session_id))
+
+    async def _stored(self, where: str, params: tuple[Any, ...]) -> list[StoredCall]:
+        def work(db: sqlite3.Connection) -> list[tuple[Any, ...]]:
+            sql = f"SELECT {_CALL_COLUMNS}, c.last_modified, c.indexed_at, c.source, c.insights FROM calls c "
+            return db.execute(sql + f"WHERE {where} ORDER BY c.started_at, c.id", params).fetchall()
+
+        rows = await self._run(self._reader, work, write=False)
+        return [
+            StoredCall(
+                call=_call_ref(row),
+                insights=parse_insights(zlib.decompress(row[-1])),
+                last_modified_time=datetime.fromisoformat(row[-4]) if row[-4] else None,
+                indexed_at=_dt(row[-3]) or datetime.now(UTC),
+                source=row[-2],
+            )
+            for row in rows
+        ]
+
+    async def search(self, query: SearchQuery) -> SearchPage:
+        plan = queries.plan_search(query)
+        sql, params = _search_sql(plan)
+
+        def work(db: sqlite3.Connection) -> tuple[list[tuple[Any, ...]], int]:
+            rows = db.execute(sql, params).fetchall()
+            total = rows[0][-1] if rows else 0
+            return rows, total
+
+        rows, total = await self._run(self._reader, work, write=False)
+        hits = []
+        for row in rows:
+            call = json.loads(zlib.decompress(row[-2])) if plan.snippets else None
+            hits.append(queries.hit(_call_ref(row), -row[len(_CALL_FIELDS)], call, plan))
+        coverage = await self.coverage(*plan.coverage_range(self.clock()))
+        return queries.search_page(plan, hits, total, coverage)
+
+    async def next_steps(self, query: NextStepsQuery) -> NextStepsResult:
+        queries.check_range(query.date_from, query.date_to)
+        sql = (
+            f"SELECT {_CALL_COLUMNS}, n.text, n.speaker, n.speaker_side, n.start, n.evidence, n.evidence_speaker, "
+            "n.due, n.due_date FROM next_steps n JOIN calls c ON c.id = n.call_id "
+            "WHERE c.started_at >= ? AND c.started_at < ?"
+        )
+        params: list[Any] = [_ts(query.date_from), _ts(query.date_to)]
+        where, extra = _owner_direction(query.owner, query.direction)
+        sql += where + " ORDER BY c.started_at, c.id, n.position"
+        rows = await self._run(self._reader, lambda db: db.execute(sql, params + extra).fetchall(), write=False)
+        refs: dict[int, CallRef] = {}
+        steps = []
+        width = len(_CALL_FIELDS)
+        for row in rows:
+            ref = refs.get(row[0])
+            if ref is None:
+                ref = refs[row[0]] = _call_ref(row)
+            text, speaker, side, start, evidence, evidence_speaker, due, due_date = row[width:]
+            steps.append(
+                queries.next_step(
+                    ref, text, speaker, side, start, evidence, evidence_speaker, due,
+                    date.fromisoformat(due_date) if due_date else None,
+                )
+            )  # fmt: skip
+        coverage = await self.coverage(query.date_from, query.date_to)
+        return queries.group_next_steps(query, steps, coverage)
+
+    async def stats(self, query: StatsQuery) -> StatsResult:
+        queries.check_range(query.date_from, query.date_to)
+        sql = f"SELECT {_CALL_COLUMNS} FROM calls c WHERE c.started_at >= ? AND c.started_at < ?"
+        params: list[Any] = [_ts(query.date_from), _ts(query.date_to)]
+        where, extra = _owner_direction(query.owner, query.direction)
+        sql += where
+        params += extra
+        if query.phone_number:
+            sql += " AND c.numbers LIKE ? ESCAPE '\\'"
+            params.append(f"%{queries.phone_digits(query.phone_number)} %")
+        if query.domain:
+            sql += " AND c.domain = ?"
+            params.append(query.domain)
+        rows = await self._run(self._reader, lambda db: db.execute(sql, params).fetchall(), write=False)
+        coverage = await self.coverage(query.date_from, query.date_to)
+        return queries.aggregate(query, [_call_ref(row) for row in rows], coverage)
+
+    async def coverage(self, date_from: datetime, date_to: datetime) -> Coverage:
+        start, end = _ts(date_from), _ts(date_to)
+
+        def work(db: sqlite3.Connection) -> tuple[dict[str, int], list[tuple[int, int]], dict[str, str]]:
+            counts = dict(
+                db.execute(
+                    "SELECT state, count(*) FROM recordings WHERE started_at >= ? AND started_at < ? GROUP BY state",
+                    (start, end),
+                ).fetchall()
+            )
+            synced = db.execute("SELECT start, end FROM synced ORDER BY start").fetchall()
+            state = dict(db.execute("SELECT name, value FROM state WHERE name IN ('last_sync', 'last_event')"))
+            return counts, synced, state
+
+        counts, synced, state = await self._run(self._reader, work, write=False)
+        gaps = queries.subtract_ranges((start or 0, end or 0), synced)
+        return Coverage(
+            date_from=date_from,
+            date_to=date_to,
+            recorded=sum(counts.values()),
+            indexed=counts.get("indexed", 0),
+            pending=counts.get("pending", 0),
+            not_analysed=counts.get("not_analysed", 0),
+            failed=counts.get("failed", 0),
+            unsynced=tuple(DateRange(_dt(s), _dt(e)) for s, e in gaps),  # type: ignore[arg-type]
+            last_sync=_dt(int(state["last_sync"])) if "last_sync" in state else None,
+            last_event=_dt(int(state["last_event"])) if "last_event" in state else None,
+        )
+
+    async def status(self) -> LibraryStatus:
+        def work(db: sqlite3.Connection) -> tuple[Any, ...]:
+            counts = dict(db.execute("SELECT state, count(*) FROM recordings GROUP BY state").fetchall())
+            calls = db.execute("SELECT count(*) FROM calls").fetchone()[0]
+            months = db.execute(
+                "SELECT strftime('%Y-%m', started_at, 'unixepoch') AS month, count(*), "
+                "sum(state = 'indexed'), sum(state = 'pending') FROM recordings GROUP BY month ORDER BY month"
+            ).fetchall()
+            synced = db.execute("SELECT start, end FROM synced ORDER BY start").fetchall()
+            state = dict(db.execute("SELECT name, value FROM state WHERE name IN ('last_sync', 'last_event')"))
+            version = db.execute("PRAGMA user_version").fetchone()[0]
+            return counts, calls, months, synced, state, version
+
+        counts, calls, months, synced, state, version = await self._run(self._reader, work, write=False)
+        size = sum(
+            p.stat().st_size for p in (self.path, *(self.path.with_name(self.path.name + s) for s in ("-wal",)))
+            if p.exists()
+        )  # fmt: skip
+        return LibraryStatus(
+            backend="sqlite",
+            location=str(self.path),
+            schema_version=version,
+            size_bytes=size,
+            calls=calls,
+            pending=counts.get("pending", 0),
+            not_analysed=counts.get("not_analysed", 0),
+            failed=counts.get("failed", 0),
+            last_sync=_dt(int(state["last_sync"])) if "last_sync" in state else None,
+            last_event=_dt(int(state["last_event"])) if "last_event" in state else None,
+            synced=tuple(DateRange(_dt(s), _dt(e)) for s, e in synced),  # type: ignore[arg-type]
+            by_month=tuple(MonthCoverage(m, n, i or 0, p or 0) for m, n, i, p in months),
+        )
+
+
+# --- SQL building blocks ---------------------------------------------------------------------------------------
+
+_CALL_FIELDS = (
+    "id", "record_id", "session_id", "domain", "title", "started_at", "duration", "direction",
+    "owner_extension_id", "owner_name", "external_number", "ai_score", "sentiment",
+)  # fmt: skip
+_CALL_COLUMNS = ", ".join(f"c.{name}" for name in _CALL_FIELDS)
+
+
+def _call_ref(row: Sequence[Any]) -> CallRef:
+    return CallRef(
+        record_id=row[1],
+        session_id=row[2],
+        domain=row[3],
+        title=row[4],
+        started_at=_dt(row[5]),
+        duration_seconds=row[6],
+        direction=row[7],
+        owner_extension_id=row[8],
+        owner_name=row[9],
+        external_number=row[10],
+        ai_score=row[11],
+        sentiment=row[12],
+    )
+
+
+def _entry(row: sqlite3.Row) -> RecordingEntry:
+    return RecordingEntry(
+        domain=row["domain"],
+        record_id=row["record_id"],
+        session_id=row["session_id"],
+        started_at=_dt(row["started_at"]) or datetime.now(UTC),
+        direction=row["direction"],
+        owner_extension_id=row["owner_extension_id"],
+        external_number=row["external_number"],
+        numbers=tuple((row["numbers"] or "").split()),
+        state=row["state"],
+        attempts=row["attempts"],
+        retry_at=_dt(row["retry_at"]),
+        last_error=row["last_error"],
+    )
+
+
+def _owner_direction(owner: str | None, direction: str | None) -> tuple[str, list[Any]]:
+    sql, params = "", []
+    if owner:
+        clause, values = _owner_clause(owner)
+        sql += f" AND {clause}"
+        params += values
+    if direction:
+        sql += " AND c.direction = ?"
+        params.append(direction)
+    return sql, params
+
+
+def _owner_clause(owner: str) -> tuple[str, list[Any]]:
+    """An extension id matches exactly; otherwise every word must appear in the owner's name."""
+    owner_words = queries.name_words(owner)
+    if owner.strip().isdigit() or not owner_words:
+        return "c.owner_extension_id = ?", [owner.strip()]
+    likes = " AND ".join("(' ' || lower(c.owner_name) || ' ') LIKE ? ESCAPE '\\'" for _ in owner_words)
+    return f"({likes})", [f"% {queries.like_escape(word)}%" for word in owner_words]
+
+
+def _speaker_expression(plan: queries.SearchPlan) -> str:
+    """FTS5 conditions on who said it: every word of the speaker's name, and/or their side."""
+    parts = [f'who : "{word}"' for word in plan.speaker_words]
+    if plan.filters.speaker_side:
+        parts.append(f'side : "{plan.filters.speaker_side}"')
+    return " AND ".join(parts)
+
+
+def _search_sql(plan: queries.SearchPlan) -> tuple[str, list[Any]]:
+    """The search as one statement: one CTE per AND group (each matches anywhere in the call, so "refund policy"
+    finds a call where the customer said one word and the agent the other), intersected, minus excluded calls."""
+    params: list[Any] = []
+    ctes = []
+    speaker = _speaker_expression(plan)
+    groups = [
+        f"({' OR '.join(atom.fts5('text') for atom in group)})" + (f" AND {speaker}" if speaker else "")
+        for group in plan.parsed.all_of
+    ]
+    excluded = " OR ".join(atom.fts5("text") for atom in plan.parsed.none_of)
+    for index, expression in enumerate(groups):
+        ctes.append(
+            f"g{index} AS (SELECT rowid >> {SLOT_BITS} AS call_id, min(rank) AS score "
+            "FROM call_text WHERE call_text MATCH ? GROUP BY 1)"
+        )
+        params.append(expression)
+    if excluded:
+        ctes.append(f"nx AS (SELECT DISTINCT rowid >> {SLOT_BITS} AS call_id FROM call_text WHERE call_text MATCH ?)")
+        params.append(excluded)
+    if speaker and not groups:
+        ctes.append(f"sp AS (SELECT DISTINCT rowid >> {SLOT_BITS} AS call_id FROM call_text WHERE call_text MATCH ?)")
+        params.append(speaker)
+
+    select_blob = ", c.insights" if plan.snippets else ", NULL"
+    if groups:
+        score = " + ".join(f"g{i}.score" for i in range(len(groups)))
+        joins = "".join(f" JOIN g{i} ON g{i}.call_id = g0.call_id" for i in range(1, len(groups)))
+        source = f"g0{joins} JOIN calls c ON c.id = g0.call_id"
+        order = "score, c.started_at DESC, c.id"
+    else:
+        score = "0.0"
+        source = "calls c" + (" JOIN sp ON sp.call_id = c.id" if speaker else "")
+        order = "c.started_at DESC, c.id"
+    where = ["1"]
+    if excluded:
+        where.append("c.id NOT IN (SELECT call_id FROM nx)")
+    filters = plan.filters
+    if filters.date_from is not None:
+        where.append("c.started_at >= ?")
+        params.append(_ts(filters.date_from))
+    if filters.date_to is not None:
+        where.append("c.started_at < ?")
+        params.append(_ts(filters.date_to))
+    if filters.direction:
+        where.append("c.direction = ?")
+        params.append(filters.direction)
+    if filters.domain:
+        where.append("c.domain = ?")
+        params.append(filters.domain)
+    if filters.owner:
+        clause, values = _owner_clause(filters.owner)
+        where.append(clause)
+        params += values
+    if filters.phone_number:
+        where.append("c.numbers LIKE ? ESCAPE '\\'")
+        params.append(f"%{queries.phone_digits(filters.phone_number)} %")
+    if filters.min_score is not None:
+        where.append("c.ai_score >= ?")
+        params.append(filters.min_score)
+    if filters.max_score is not None:
+        where.append("c.ai_score <= ?")
+        params.append(filters.max_score)
+    with_ctes = f"WITH {', '.join(ctes)} " if ctes else ""
+    sql = (
+        f"{with_ctes}SELECT {_CALL_COLUMNS}, {score} AS score{select_blob}, count(*) OVER () AS total "
+        f"FROM {source} WHERE {' AND '.join(where)} ORDER BY {order} LIMIT ? OFFSET ?"
+    )
+    params += [plan.limit, plan.offset]
+    return sql, params
