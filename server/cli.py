@@ -1,4 +1,4 @@
-"""Command line: `ringsense-mcp [serve|demo|check|sandbox|events]`."""
+"""Command line: `ringsense-mcp [serve|demo|check|sandbox|events|sync|library]`."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from collections.abc import Sequence
 
 from . import __version__
 
-COMMANDS = ("serve", "demo", "check", "sandbox", "events")
+COMMANDS = ("serve", "demo", "check", "sandbox", "events", "sync", "library")
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 
 
@@ -62,6 +62,16 @@ def _parser() -> argparse.ArgumentParser:
 
     check = sub.add_parser("check", help="check live credentials: token, permission, one insights call")
     check.add_argument("--sandbox", action="store_true", help="run the checks against the embedded sandbox")
+
+    sync = sub.add_parser("sync", help="bring the local call library up to date (backfill from the call log)")
+    sync.add_argument("--since", metavar="YYYY-MM-DD", help="first day to sync (UTC; default: catch up)")
+    sync.add_argument("--until", metavar="YYYY-MM-DD", help="last day to sync, inclusive (UTC; default: today)")
+    sync.add_argument("--sandbox", action="store_true", help="sync the sandbox's sample calls into its own library")
+
+    library = sub.add_parser("library", help="the local call library: status, or forget (delete) it")
+    library.add_argument("action", choices=("status", "forget"))
+    library.add_argument("--yes", action="store_true", help="forget: do not ask for confirmation")
+    library.add_argument("--sandbox", action="store_true", help="the sandbox's library instead of the live one")
 
     sandbox = sub.add_parser("sandbox", help="serve the fake RingCentral platform on loopback")
     sandbox.add_argument("--port", type=int, default=8787)
@@ -121,6 +131,20 @@ def main(argv: Sequence[str] | None = None) -> int:
             return 2
         return 0
 
+    if args.command == "library":
+        configure_logging(args.log_level)
+        from . import library_cli
+        from .config import load_library_settings
+
+        try:
+            library = load_library_settings(sandbox=args.sandbox)
+        except ConfigurationError as err:
+            print(f"ringsense-mcp: {err.message}", file=sys.stderr)
+            return 2
+        if args.action == "status":
+            return library_cli.show_status(library)
+        return library_cli.forget_library(library, yes=args.yes)
+
     try:
         settings = load_settings(sandbox=args.sandbox, events=getattr(args, "events", None))
     except ConfigurationError as err:
@@ -130,6 +154,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     for warning in replica_warnings(args, redis=settings.redis_url is not None):
         logging.getLogger("server").warning(warning)
 
+    if args.command == "sync":
+        from .library_cli import run_sync
+
+        return run_sync(settings, args.since, args.until)
     if args.command == "check":
         from .doctor import run_check
 

@@ -20,7 +20,7 @@ import threading
 import time
 import zlib
 from collections.abc import Callable, Sequence
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -124,6 +124,12 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
         "CREATE INDEX recordings_started ON recordings (started_at)",
         "CREATE TABLE synced (start INTEGER NOT NULL, end INTEGER NOT NULL, at INTEGER NOT NULL)",
         "CREATE TABLE state (name TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID",
+    ),
+    # 2: leases, so that two servers sharing the file do not sync at once (each paces only itself), and an
+    # index for the per-owner queries of next steps and stats.
+    (
+        "CREATE TABLE leases (name TEXT PRIMARY KEY, holder TEXT NOT NULL, expires INTEGER NOT NULL) WITHOUT ROWID",
+        "CREATE INDEX calls_owner ON calls (owner_extension_id, started_at)",
     ),
 )
 SCHEMA_VERSION = len(MIGRATIONS)
@@ -500,6 +506,27 @@ class SqliteStore:
 
     async def set_checkpoint(self, name: str, value: str | None) -> None:
         await self._set_state(f"checkpoint:{name}", value)
+
+    async def acquire_lease(self, name: str, holder: str, ttl: timedelta) -> bool:
+        now = self.clock()
+        expires = _ts(now + ttl)
+
+        def work(db: sqlite3.Connection) -> bool:
+            row = db.execute("SELECT holder, expires FROM leases WHERE name = ?", (name,)).fetchone()
+            if row is not None and row[0] != holder and row[1] > _ts(now):
+                return False
+            db.execute(
+                "INSERT OR REPLACE INTO leases (name, holder, expires) VALUES (?, ?, ?)", (name, holder, expires)
+            )
+            return True
+
+        return await self._run(self._writer, work, write=True)
+
+    async def release_lease(self, name: str, holder: str) -> None:
+        def work(db: sqlite3.Connection) -> None:
+            db.execute("DELETE FROM leases WHERE name = ? AND holder = ?", (name, holder))
+
+        await self._run(self._writer, work, write=True)
 
     async def _get_state(self, name: str) -> str | None:
         def work(db: sqlite3.Connection) -> str | None:

@@ -22,7 +22,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from typing import TYPE_CHECKING, Literal, Protocol, runtime_checkable
 
 if TYPE_CHECKING:
@@ -566,6 +566,15 @@ class LibraryWriter(Protocol):
 
     async def get_checkpoint(self, name: str) -> str | None:
         """A sync's saved position (opaque text), or None."""
+        ...
+
+    async def acquire_lease(self, name: str, holder: str, ttl: timedelta) -> bool:
+        """Take (or renew, for the same `holder`) the lease `name` for `ttl`; False while another holder's lease
+        has not expired. Syncs hold one, so two servers sharing a library do not both spend the rate budget."""
+        ...
+
+    async def release_lease(self, name: str, holder: str) -> None:
+        """Give the lease up (only when `holder` holds it)."""
         ...
 
     async def set_checkpoint(self, name: str, value: str | None) -> None:

@@ -22,8 +22,12 @@ from __future__ import annotations
 
 import inspect
 import logging
+import os
+import socket
 import time
-from collections.abc import Awaitable, Callable
+import uuid
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Literal
@@ -65,6 +69,10 @@ RECHECK_NOT_ANALYSED = timedelta(days=7)
 MAX_CONSECUTIVE_FAILURES = 10  # the platform is down: stop rather than mark everything failed
 EDGE_MARGIN = timedelta(hours=1)  # event-fed recordings near a range's edges may belong to the next window
 RETRY_HORIZON = timedelta(days=400)
+LEASE = "sync"
+LEASE_TTL = timedelta(minutes=3)  # renewed while the sync makes progress; a crashed sync frees it after this
+LEASE_RENEW_EVERY = 10  # fetches
+BUSY_ELSEWHERE = "another ringsense-mcp process is syncing this library right now; it will finish the job"
 
 _log = logging.getLogger("server.library.sync")
 
@@ -110,6 +118,31 @@ class SyncSummary:
         if self.removed:
             text += f", {self.removed} removed (no longer in the call log)"
         return text + (f" — stopped early: {self.stopped}" if self.stopped else "")
+
+
+class _Lease:
+    """The library's sync lease, held by this run and renewed as it makes progress."""
+
+    def __init__(self, store: LibraryStore) -> None:
+        self.store = store
+        self.holder = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+
+    async def renew(self) -> bool:
+        return await self.store.acquire_lease(LEASE, self.holder, LEASE_TTL)
+
+
+@asynccontextmanager
+async def _leased(store: LibraryStore) -> AsyncIterator[_Lease | None]:
+    """Yield the lease, or None when another process holds it."""
+    lease = _Lease(store)
+    if not await lease.renew():
+        yield None
+        return
+    try:
+        yield lease
+    finally:
+        with anyio.CancelScope(shield=True):
+            await store.release_lease(LEASE, lease.holder)
 
 
 def _windows(date_from: datetime, date_to: datetime) -> list[tuple[datetime, datetime]]:
@@ -166,6 +199,7 @@ class _Abort(Exception):
 
 
 async def _walk(
+    lease: _Lease,
     store: LibraryStore,
     client: RingSenseClient,
     date_from: datetime,
@@ -187,11 +221,13 @@ async def _walk(
                 break
             page += 1
         await store.mark_synced(start, end, now)
+        await lease.renew()
         await _report(progress, SyncProgress("call log", done, len(windows), f"call log {start:%Y-%m-%d}"))
     return listed, client.call_log_level == "account"
 
 
 async def _fetch_all(
+    lease: _Lease,
     store: LibraryStore,
     client: RingSenseClient,
     due: list[RecordingEntry],
@@ -257,6 +293,8 @@ async def _fetch_all(
                 summary.stopped = summary.stopped or str(abort)
                 return
             done += 1
+            if done % LEASE_RENEW_EVERY == 0:
+                await lease.renew()
             await _report(progress, SyncProgress("insights", done, len(due), f"insights {done}/{len(due)}"))
 
     try:
@@ -282,13 +320,28 @@ async def sync_range(
     the store; per-recording failures are counted in the summary instead. Cancellation (Ctrl-C) leaves everything
     fetched so far in the library.
     """
-    started = time.monotonic()
     now = now or datetime.now(UTC)
+    async with _leased(store) as lease:
+        if lease is None:
+            return SyncSummary(date_from=date_from, date_to=min(date_to, now), stopped=BUSY_ELSEWHERE)
+        return await _sync_range(lease, store, client, date_from, date_to, progress, now)
+
+
+async def _sync_range(
+    lease: _Lease,
+    store: LibraryStore,
+    client: RingSenseClient,
+    date_from: datetime,
+    date_to: datetime,
+    progress: ProgressCallback | None,
+    now: datetime,
+) -> SyncSummary:
+    started = time.monotonic()
     date_to = min(date_to, now)
     summary = SyncSummary(date_from=date_from, date_to=date_to)
     if date_from >= date_to:
         return summary
-    listed, company_wide = await _walk(store, client, date_from, date_to, progress, now)
+    listed, company_wide = await _walk(lease, store, client, date_from, date_to, progress, now)
     summary.recordings = len(listed)
     known = await store.recordings(date_from + EDGE_MARGIN, date_to - EDGE_MARGIN)
     gone = [e.record_id for e in known if e.domain == "pbx" and e.record_id not in listed]
@@ -296,7 +349,7 @@ async def sync_range(
         summary.removed = await store.remove("pbx", gone)
         _log.info("dropped %d recordings the call log no longer lists", len(gone))
     due = await store.recordings(date_from, date_to, states=("pending", "failed", "not_analysed"), due_before=now)
-    await _fetch_all(store, client, due, summary, progress, now)
+    await _fetch_all(lease, store, client, due, summary, progress, now)
     await _count(store, summary, date_from, date_to)
     summary.seconds = round(time.monotonic() - started, 2)
     return summary
@@ -321,14 +374,18 @@ async def catch_up(
     status = await store.status()
     ends = [r.end for r in status.synced if r.end > now - lookback]
     start = max(ends) - EDGE_MARGIN if ends else now - lookback
-    summary = await sync_range(store, client, start, now, progress=progress, now=now)
-    if summary.stopped is None:
+    async with _leased(store) as lease:
+        if lease is None:
+            return SyncSummary(date_from=start, date_to=now, stopped=BUSY_ELSEWHERE)
+        summary = await _sync_range(lease, store, client, start, now, progress, now)
+        if summary.stopped is not None:
+            return summary
         older = await store.recordings(
             now - RETRY_HORIZON, start, states=("pending", "failed", "not_analysed"), due_before=now
         )
         if older:
             extra = SyncSummary(date_from=now - RETRY_HORIZON, date_to=start)
-            await _fetch_all(store, client, older, extra, progress, now)
+            await _fetch_all(lease, store, client, older, extra, progress, now)
             summary.indexed += extra.indexed
             summary.unchanged += extra.unchanged
             summary.stopped = extra.stopped
