@@ -120,11 +120,6 @@ _OR_NEEDS_SIDES = 'OR needs a word or phrase on each side, e.g. refund OR "money
 def _atom(raw: str, prefix: bool, quoted: bool) -> Atom | None:
     found = tuple(fold(word) for word in words(raw))
     if not found:
-        if prefix:
-            raise LibraryQueryError(
-                f"'{raw[:20]}*' has no letters or digits before the *; a prefix needs at least {MIN_PREFIX_CHARS} "
-                "characters, e.g. integ*."
-            )
         return None  # punctuation only (say `&&` or `;`): nothing the index holds, so nothing to match
     if prefix and len(found[-1]) < MIN_PREFIX_CHARS:
         raise LibraryQueryError(
