@@ -135,17 +135,22 @@ def build_snippets(
     atoms = query.positive_atoms
     if limit <= 0 or not atoms:
         return ()
-    first_words = {atom.words[0][:3] for atom in atoms}
+    # A cheap pre-check in C: an ASCII line without any query word as a substring cannot match. (A line with
+    # accents may match a folded word, so it always gets the full check.)
+    maybe = re.compile("|".join(re.escape(word) for atom in atoms for word in atom.words), re.IGNORECASE)
     scored: list[tuple[int, int, Snippet]] = []
+    best = 0
     for order, (kind, text, who, who_side, start) in enumerate(_candidates(call, speaker, side)):
-        lowered = text.lower()
-        if text.isascii() and not any(word in lowered for word in first_words):
-            continue  # cheap pre-check: no query word can match this line
+        if text.isascii() and maybe.search(text) is None:
+            continue
         matched, marks = _matches(text, atoms)
         if not matched:
             continue
         cut, kept = _cut(text, marks)
         snippet = Snippet(kind, cut, kept, who, who_side, float(start) if start is not None else None)
         scored.append((-matched, order, snippet))
+        best += matched == len(atoms)
+        if best >= limit:
+            break  # enough lines match every term; later ones cannot rank higher
     scored.sort(key=lambda item: (item[0], item[1]))
     return tuple(item[2] for item in scored[:limit])

@@ -1,6 +1,7 @@
 """The SQLite backend of the call library: every SQL statement the embedded library runs lives in this module.
 
-On disk (see docs/library.md): `calls` (one row per recording, with the insights JSON zlib-compressed), a
+On disk (see docs/library.md): `calls` (one narrow row per recording), `call_json` (its insights JSON,
+zlib-compressed, apart so that scans of `calls` stay small), a
 contentless FTS5 table `call_text` (the index only: one row per call for its AI sections and one per speaker for
 the transcript, rowid = call id × 256 + slot), `next_steps`, `recordings` (what the call log says exists, and
 whether it is indexed, pending analysis, not analysed or failed), `synced` (call-log ranges read) and `state`
@@ -82,9 +83,9 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
             source TEXT NOT NULL,
             utterances INTEGER NOT NULL,
             transcript_chars INTEGER NOT NULL,
-            insights BLOB NOT NULL,
             UNIQUE (domain, record_id)
         )""",
+        "CREATE TABLE call_json (id INTEGER PRIMARY KEY REFERENCES calls (id) ON DELETE CASCADE, insights BLOB NOT NULL)",
         "CREATE INDEX calls_started ON calls (started_at)",
         "CREATE INDEX calls_session ON calls (domain, session_id)",
         # No stored text: the index only (contentless). Snippets come from the compressed JSON.
@@ -121,7 +122,7 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
             last_error TEXT,
             PRIMARY KEY (domain, record_id)
         ) WITHOUT ROWID""",
-        "CREATE INDEX recordings_started ON recordings (started_at)",
+        "CREATE INDEX recordings_started ON recordings (started_at, state)",  # covers coverage counts
         "CREATE TABLE synced (start INTEGER NOT NULL, end INTEGER NOT NULL, at INTEGER NOT NULL)",
         "CREATE TABLE state (name TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID",
     ),
@@ -333,7 +334,8 @@ class SqliteStore:
 
         def work(db: sqlite3.Connection) -> UpsertOutcome:
             row = db.execute(
-                "SELECT id, last_modified, insights FROM calls WHERE domain = ? AND record_id = ?",
+                "SELECT c.id, c.last_modified, j.insights FROM calls c JOIN call_json j ON j.id = c.id "
+                "WHERE c.domain = ? AND c.record_id = ?",
                 (call.domain, call.record_id),
             ).fetchone()
             if row is not None:
@@ -354,16 +356,17 @@ class SqliteStore:
             cursor = db.execute(
                 """INSERT INTO calls (domain, record_id, session_id, title, started_at, duration, direction,
                     owner_extension_id, owner_name, external_number, numbers, speakers, ai_score, sentiment,
-                    last_modified, indexed_at, source, utterances, transcript_chars, insights)
-                   VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
+                    last_modified, indexed_at, source, utterances, transcript_chars)
+                   VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
                 (
                     call.domain, call.record_id, call.session_id, call.title, started, call.duration_seconds,
                     direction, call.owner_extension_id, call.owner_name, external, f" {numbers} ",
                     document.speakers, call.ai_score, call.sentiment, modified, now, document.source,
-                    document.utterances, document.transcript_chars, blob,
+                    document.utterances, document.transcript_chars,
                 ),
             )  # fmt: skip
             call_id = int(cursor.lastrowid or 0)
+            db.execute("INSERT INTO call_json (id, insights) VALUES (?, ?)", (call_id, blob))
             self._index(db, call_id, document)
             db.executemany(
                 """INSERT INTO next_steps (call_id, position, text, speaker, speaker_side, start, evidence,
@@ -395,7 +398,9 @@ class SqliteStore:
             removed = 0
             for record_id in record_ids:
                 row = db.execute(
-                    "SELECT id, insights FROM calls WHERE domain = ? AND record_id = ?", (domain, record_id)
+                    "SELECT c.id, j.insights FROM calls c JOIN call_json j ON j.id = c.id "
+                    "WHERE c.domain = ? AND c.record_id = ?",
+                    (domain, record_id),
                 ).fetchone()
                 if row is not None:
                     self._unindex(db, row[0], row[1])
@@ -555,7 +560,10 @@ class SqliteStore:
 
     async def _stored(self, where: str, params: tuple[Any, ...]) -> list[StoredCall]:
         def work(db: sqlite3.Connection) -> list[tuple[Any, ...]]:
-            sql = f"SELECT {_CALL_COLUMNS}, c.last_modified, c.indexed_at, c.source, c.insights FROM calls c "
+            sql = (
+                f"SELECT {_CALL_COLUMNS}, c.last_modified, c.indexed_at, c.source, j.insights "
+                "FROM calls c JOIN call_json j ON j.id = c.id "
+            )
             return db.execute(sql + f"WHERE {where} ORDER BY c.started_at, c.id", params).fetchall()
 
         rows = await self._run(self._reader, work, write=False)
@@ -574,15 +582,22 @@ class SqliteStore:
         plan = queries.plan_search(query)
         sql, params = _search_sql(plan)
 
-        def work(db: sqlite3.Connection) -> tuple[list[tuple[Any, ...]], int]:
+        def work(db: sqlite3.Connection) -> tuple[list[tuple[Any, ...]], int, dict[int, bytes]]:
             rows = db.execute(sql, params).fetchall()
             total = rows[0][-1] if rows else 0
-            return rows, total
+            blobs: dict[int, bytes] = {}
+            if plan.snippets and rows:
+                # Only the page's calls are decompressed, and only after ranking: reading every match's JSON in the
+                # ranking query would cost a hundred times more for a common word.
+                ids = [row[0] for row in rows]
+                marks = ", ".join("?" * len(ids))
+                blobs = dict(db.execute(f"SELECT id, insights FROM call_json WHERE id IN ({marks})", ids).fetchall())
+            return rows, total, blobs
 
-        rows, total = await self._run(self._reader, work, write=False)
+        rows, total, blobs = await self._run(self._reader, work, write=False)
         hits = []
         for row in rows:
-            call = json.loads(zlib.decompress(row[-2])) if plan.snippets else None
+            call = json.loads(zlib.decompress(blobs[row[0]])) if row[0] in blobs else None
             hits.append(queries.hit(_call_ref(row), -row[len(_CALL_FIELDS)], call, plan))
         coverage = await self.coverage(*plan.coverage_range(self.clock()))
         return queries.search_page(plan, hits, total, coverage)
@@ -791,7 +806,6 @@ def _search_sql(plan: queries.SearchPlan) -> tuple[str, list[Any]]:
         ctes.append(f"sp AS (SELECT DISTINCT rowid >> {SLOT_BITS} AS call_id FROM call_text WHERE call_text MATCH ?)")
         params.append(speaker)
 
-    select_blob = ", c.insights" if plan.snippets else ", NULL"
     if groups:
         score = " + ".join(f"g{i}.score" for i in range(len(groups)))
         joins = "".join(f" JOIN g{i} ON g{i}.call_id = g0.call_id" for i in range(1, len(groups)))
@@ -832,7 +846,7 @@ def _search_sql(plan: queries.SearchPlan) -> tuple[str, list[Any]]:
         params.append(filters.max_score)
     with_ctes = f"WITH {', '.join(ctes)} " if ctes else ""
     sql = (
-        f"{with_ctes}SELECT {_CALL_COLUMNS}, {score} AS score{select_blob}, count(*) OVER () AS total "
+        f"{with_ctes}SELECT {_CALL_COLUMNS}, {score} AS score, count(*) OVER () AS total "
         f"FROM {source} WHERE {' AND '.join(where)} ORDER BY {order} LIMIT ? OFFSET ?"
     )
     params += [plan.limit, plan.offset]
