@@ -85,7 +85,10 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
             transcript_chars INTEGER NOT NULL,
             UNIQUE (domain, record_id)
         )""",
-        "CREATE TABLE call_json (id INTEGER PRIMARY KEY REFERENCES calls (id) ON DELETE CASCADE, insights BLOB NOT NULL)",
+        """CREATE TABLE call_json (
+            id INTEGER PRIMARY KEY REFERENCES calls (id) ON DELETE CASCADE,
+            insights BLOB NOT NULL
+        )""",
         "CREATE INDEX calls_started ON calls (started_at)",
         "CREATE INDEX calls_session ON calls (domain, session_id)",
         # No stored text: the index only (contentless). Snippets come from the compressed JSON.

@@ -59,7 +59,7 @@ __all__ = [
 ]
 
 DEFAULT_LOOKBACK = timedelta(days=30)  # what a server's first catch-up covers
-WINDOW = timedelta(days=7)  # call-log window: small enough to checkpoint, large enough for few Heavy requests
+WINDOW = timedelta(days=31)  # call-log window: the Heavy group allows 10 requests a minute, so few and large
 PER_PAGE = 1000  # the call log's maximum: fewest Heavy requests
 WORKERS = 8  # concurrent insight fetches; the pacer, not this number, sets the pace
 NOT_READY_BACKOFF = timedelta(minutes=2)  # first retry of a recording whose insights are not ready
@@ -257,14 +257,9 @@ async def _fetch_all(
                 )
             consecutive_failures = 0
             return
-        except (AuthenticationError, ApiNotEnabledError) as error:
+        except (AuthenticationError, ApiNotEnabledError, PermissionDeniedError) as error:
+            # The user or the app cannot read insights at all (RAH-3005, CMN-401…): no other call would fare better.
             raise _Abort(error.message) from error
-        except PermissionDeniedError as error:
-            if error.error_code != "RAH-3005":  # the user may not read insights at all
-                raise _Abort(error.message) from error
-            await store.set_recording_state(entry.domain, entry.record_id, "not_analysed", attempts=attempts,
-                                            retry_at=now + RECHECK_NOT_ANALYSED, error=error.error_code)  # fmt: skip
-            return
         except RateLimitedError as error:
             raise _Abort(error.message) from error
         except RingSenseError as error:
