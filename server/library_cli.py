@@ -41,10 +41,10 @@ def _range(since: str | None, until: str | None, now: datetime) -> tuple[datetim
         return None
     end = datetime.combine(parse_day(until), datetime.min.time(), UTC) + timedelta(days=1) if until else now
     start = datetime.combine(parse_day(since), datetime.min.time(), UTC) if since else end - DEFAULT_LOOKBACK
-    if start >= end:
-        raise ValueError("--since must be before --until.")
     if start > now:
         raise ValueError("--since is in the future.")
+    if start >= end:
+        raise ValueError("--since must be before --until.")
     if end - start > timedelta(days=MAX_SYNC_DAYS):
         raise ValueError(f"The range is longer than {MAX_SYNC_DAYS} days; RingSense keeps about a year of insights.")
     return start, min(end, now)
@@ -95,8 +95,9 @@ def _summary_lines(summary: SyncSummary, library: Path) -> list[str]:
     return lines
 
 
-def run_sync(settings: Settings, since: str | None, until: str | None, *, out: TextIO = sys.stdout) -> int:
+def run_sync(settings: Settings, since: str | None, until: str | None, *, out: TextIO | None = None) -> int:
     """`ringsense-mcp sync`: 0 on success, 1 when the sync failed, 2 for bad arguments, 130 when interrupted."""
+    out = out or sys.stdout
     if not settings.library.enabled or settings.library.path is None:
         print(f"ringsense-mcp sync: {_OFF}", file=sys.stderr)
         return 2
@@ -166,8 +167,9 @@ def _status_lines(status: LibraryStatus) -> list[str]:
     return lines
 
 
-def show_status(library: LibrarySettings, *, out: TextIO = sys.stdout) -> int:
+def show_status(library: LibrarySettings, *, out: TextIO | None = None) -> int:
     """`ringsense-mcp library status`."""
+    out = out or sys.stdout
     if not library.enabled or library.path is None:
         print(_OFF, file=out)
         return 0
@@ -196,8 +198,11 @@ def _files(path: Path) -> list[Path]:
     return [p for p in (path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")) if p.exists()]
 
 
-def forget_library(library: LibrarySettings, *, yes: bool, out: TextIO = sys.stdout, answer: TextIO = sys.stdin) -> int:
+def forget_library(
+    library: LibrarySettings, *, yes: bool, out: TextIO | None = None, answer: TextIO | None = None
+) -> int:
     """`ringsense-mcp library forget`: delete the local copy (asks first unless `yes`)."""
+    out, answer = out or sys.stdout, answer or sys.stdin
     if library.path is None:
         print("The call library is off; there is no local copy to delete.", file=out)
         return 0

@@ -195,3 +195,46 @@ def test_every_secret_value_is_listed_for_log_redaction() -> None:
     url = "redis://:canary-redis-pw@cache:6379/0"
     settings = load_settings({**CURRENT, "RC_ACCESS_TOKEN": TOKEN, "RINGSENSE_REDIS_URL": url})
     assert set(settings.secret_values()) == {SECRET, JWT, TOKEN, url, "canary-redis-pw"}
+
+
+# --- the call library ------------------------------------------------------------------------------------------
+
+
+def test_the_library_is_on_by_default_in_the_per_user_data_directory() -> None:
+    from server.config import load_library_settings
+
+    library = load_library_settings({})
+    assert library.enabled and library.path is not None
+    assert library.path.name == "library.sqlite3" and "ringsense-mcp" in str(library.path)
+
+
+def test_the_sandbox_keeps_its_library_apart_from_the_real_one(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from server.config import load_library_settings
+
+    live = load_library_settings({"RINGSENSE_DATA_DIR": str(tmp_path)})
+    sandbox = load_library_settings({"RINGSENSE_DATA_DIR": str(tmp_path)}, sandbox=True)
+    assert live.path == tmp_path / "library.sqlite3"
+    assert sandbox.path == tmp_path / "library-sandbox.sqlite3"
+    assert load_settings(CURRENT | {"RINGSENSE_DATA_DIR": str(tmp_path)}).library == live
+
+
+@pytest.mark.parametrize("value", ["off", "OFF", "0", "false", "no"])
+def test_the_library_can_be_turned_off(value: str) -> None:
+    from server.config import load_library_settings
+
+    library = load_library_settings({"RINGSENSE_LIBRARY": value})
+    assert not library.enabled and library.path is None
+
+
+@pytest.mark.parametrize(
+    ("environ", "advice"),
+    [
+        ({"RINGSENSE_LIBRARY": "maybe"}, "must be 'on' or 'off'"),
+        ({"RINGSENSE_DATA_DIR": "relative/dir"}, "must be an absolute path"),
+    ],
+)
+def test_bad_library_settings_are_refused_with_what_to_do(environ: dict[str, str], advice: str) -> None:
+    from server.config import load_library_settings
+
+    with pytest.raises(ConfigurationError, match=advice):
+        load_library_settings(environ)
