@@ -16,13 +16,15 @@ from typing import Any
 import anyio
 
 from bench.cold import measure_cold_start
+from bench.library import LibraryConfig, measure_library
+from bench.library_sync import SyncConfig, measure_sync
 from bench.rate import RateConfig, measure_rate
 from bench.render import RenderConfig, measure_render
 from bench.results import Measure, table
 from bench.stdio_calls import StdioConfig, measure_over_stdio
 
 DEFAULT_OUTPUT = "bench-results.json"
-GROUPS = ("cold", "stdio", "render", "rate")
+GROUPS = ("cold", "stdio", "render", "rate", "library")
 
 
 @dataclass(frozen=True)
@@ -31,6 +33,8 @@ class Config:
     stdio: StdioConfig
     render: RenderConfig
     rate: RateConfig
+    library: LibraryConfig
+    sync: SyncConfig
 
 
 FULL = Config(
@@ -40,6 +44,9 @@ FULL = Config(
     # 60 s scaled to 6 s: short enough to run in half a minute, long enough that a response time of tens of
     # milliseconds (which the pacer adds to each slot, to stay safe) is not inflated out of proportion.
     rate=RateConfig(recordings=200, limit=50, window=6.0),
+    # Issue 9's size: 10,000 calls, about 3 million utterances.
+    library=LibraryConfig(calls=10_000, utterances_per_call=300, repeats=5),
+    sync=SyncConfig(recordings=200, limit=50, window=6.0),
 )
 # Same shapes, small sizes: every measure, in well under a minute.
 QUICK = Config(
@@ -47,6 +54,8 @@ QUICK = Config(
     stdio=StdioConfig(rounds=12, concurrency_rounds=2),
     render=RenderConfig(size=500, small=125, large=2_000, repeats=2),
     rate=RateConfig(recordings=40, limit=10, window=0.5),
+    library=LibraryConfig(calls=150, utterances_per_call=60, repeats=1),
+    sync=SyncConfig(recordings=30, limit=10, window=0.5),
 )
 
 
@@ -80,6 +89,9 @@ def run(config: Config, groups: Sequence[str], progress: Callable[[str], None]) 
         measures += measure_render(config.render, progress)
     if "rate" in groups:
         measures += anyio.run(measure_rate, config.rate, progress)
+    if "library" in groups:
+        measures += anyio.run(measure_library, config.library, progress)
+        measures += anyio.run(measure_sync, config.sync, progress)
     return measures
 
 

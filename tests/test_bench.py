@@ -21,6 +21,13 @@ EXPECTED = (
     "`render_transcript` of",
     "`render_transcript` scaling",
     "Light group",
+    "Library ingest",
+    "Library size on disk",
+    "`search` p50, single words",
+    "`search` p95, phrases",
+    "`search` p50, filtered",
+    "`next_steps` over a month",
+    "`sync` of",
 )
 
 
