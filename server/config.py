@@ -28,7 +28,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
 
-import platformdirs
 from pydantic import SecretStr
 
 from server.ringsense.auth import AccessTokenCredentials, JWTCredentials
@@ -92,14 +91,31 @@ _OFF = {"off", "0", "false", "no"}
 
 @dataclass(frozen=True)
 class LibrarySettings:
-    """Where the local call library lives and whether it is on. `path` is the SQLite database file."""
+    """Whether the local call library is on, and where it lives.
+
+    `directory` None means the per-user data directory, worked out on first use of `path` (platformdirs is not
+    imported at start-up: the stdio server's cold start is what Claude Desktop users wait for).
+    """
 
     enabled: bool
-    path: Path | None
+    directory: Path | None = None
+    sandbox: bool = False
 
     @classmethod
     def off(cls) -> LibrarySettings:
-        return cls(enabled=False, path=None)
+        return cls(enabled=False)
+
+    @property
+    def path(self) -> Path | None:
+        """The SQLite database file, or None when the library is off."""
+        if not self.enabled:
+            return None
+        directory = self.directory
+        if directory is None:
+            import platformdirs  # deliberately lazy, see the class docstring
+
+            directory = Path(platformdirs.user_data_dir("ringsense-mcp", appauthor=False))
+        return directory / (SANDBOX_LIBRARY_FILE if self.sandbox else LIBRARY_FILE)
 
 
 @dataclass(frozen=True)
@@ -248,13 +264,12 @@ def load_library_settings(environ: Mapping[str, str] = os.environ, *, sandbox: b
     if switch in _OFF:
         return LibrarySettings.off()
     configured = (environ.get(DATA_DIR_ENV) or "").strip()
+    directory = None
     if configured:
         directory = Path(configured).expanduser()
         if not directory.is_absolute():
             raise ConfigurationError(f"{DATA_DIR_ENV} must be an absolute path (or start with ~).")
-    else:
-        directory = Path(platformdirs.user_data_dir("ringsense-mcp", appauthor=False))
-    return LibrarySettings(enabled=True, path=directory / (SANDBOX_LIBRARY_FILE if sandbox else LIBRARY_FILE))
+    return LibrarySettings(enabled=True, directory=directory, sandbox=sandbox)
 
 
 _DESCRIPTIONS = {

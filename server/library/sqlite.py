@@ -439,11 +439,14 @@ class SqliteStore:
             )
             # The call log knows the external party's number; calls indexed from events may lack it.
             db.executemany(
-                """UPDATE calls SET external_number = coalesce(external_number, ?3),
-                    numbers = CASE WHEN ?4 = '' THEN numbers ELSE numbers || ?4 || ' ' END,
-                    direction = coalesce(direction, ?5)
-                   WHERE domain = ?1 AND record_id = ?2 AND instr(numbers, ' ' || ?4 || ' ') = 0""",
-                [(r[0], r[1], r[6], r[7], r[4]) for r in rows],
+                """UPDATE calls SET external_number = coalesce(external_number, ?3), direction = coalesce(direction, ?4)
+                   WHERE domain = ?1 AND record_id = ?2""",
+                [(r[0], r[1], r[6], r[4]) for r in rows],
+            )
+            db.executemany(
+                "UPDATE calls SET numbers = numbers || ?3 || ' ' "
+                "WHERE domain = ?1 AND record_id = ?2 AND instr(numbers, ' ' || ?3 || ' ') = 0",
+                [(r[0], r[1], r[7]) for r in rows if r[7]],
             )
 
         await self._run(self._writer, work, write=True)
