@@ -265,8 +265,10 @@ async def _fetch_all(
         except RingSenseError as error:
             consecutive_failures += 1
             summary.errors.append(f"{entry.record_id}: {error.message}")
-            await store.set_recording_state(entry.domain, entry.record_id, "failed", attempts=attempts,
-                                            retry_at=now + _backoff(attempts), error=type(error).__name__)  # fmt: skip
+            await store.set_recording_state(
+                entry.domain, entry.record_id, "failed", attempts=attempts, retry_at=now + _backoff(attempts),
+                error=type(error).__name__,
+            )  # fmt: skip
             if consecutive_failures >= MAX_CONSECUTIVE_FAILURES:
                 raise _Abort(f"{consecutive_failures} fetches in a row failed; last: {error.message}") from error
             return
@@ -288,8 +290,9 @@ async def _fetch_all(
                 summary.stopped = summary.stopped or str(abort)
                 return
             done += 1
-            if done % LEASE_RENEW_EVERY == 0:
-                await lease.renew()
+            if done % LEASE_RENEW_EVERY == 0 and not await lease.renew():
+                summary.stopped = BUSY_ELSEWHERE  # our lease lapsed and another sync took over: leave it the work
+                return
             await _report(progress, SyncProgress("insights", done, len(due), f"insights {done}/{len(due)}"))
 
     try:
