@@ -177,3 +177,21 @@ async def test_a_gap_reported_by_the_event_feed_is_synced(
         summary = await sync_gap(store, client, started - timedelta(minutes=5), started + timedelta(minutes=5))
     assert summary.indexed >= 1
     assert await store.get_by_record(call.recordings[0].record_id) is not None
+
+
+async def test_a_call_that_fails_to_fetch_is_counted_and_retried_later(
+    store: SqliteStore, platform: SandboxPlatform, make_client: Callable[..., RingSenseClient], now: datetime
+) -> None:
+    from server.sandbox.faults import Fault
+
+    broken = _call(platform.dataset, "partner-call").recordings[0].record_id
+    platform.faults.inject(f"*/records/{broken}/insights", Fault.malformed_json(), times=None)
+    async with make_client() as client:
+        summary = await sync_range(store, client, now - timedelta(days=31), now)
+        assert summary.failed == 1 and summary.stopped is None
+        assert summary.errors and broken in summary.errors[0]
+        platform.faults.clear()
+        later = now + timedelta(minutes=3)
+        summary = await sync_range(store, client, now - timedelta(days=31), later, now=later)
+    assert (summary.indexed, summary.failed) == (1, 0)
+    assert await store.get_by_record(broken) is not None
