@@ -97,8 +97,14 @@ def _evidence(insights: RecordingInsights, start: float | None) -> tuple[str | N
     return (best.text, best.speaker_id) if best is not None else (None, None)
 
 
-def build_document(insights: RecordingInsights, *, source: Literal["sync", "event"] = "sync") -> CallDocument:
-    """Everything a backend stores for one recording: metadata, indexed text by speaker, next steps, the JSON."""
+def build_document(
+    insights: RecordingInsights, *, source: Literal["sync", "event"] = "sync", raw_json: bytes | None = None
+) -> CallDocument:
+    """Everything a backend stores for one recording: metadata, indexed text by speaker, next steps, the JSON.
+
+    `raw_json` is the body `insights` was parsed from, when there is one: it is stored as sent (parsing it again
+    gives the same model), which saves serialising the model; otherwise the model's own JSON is stored.
+    """
     names = speaker_names(insights)
     slots: dict[str, int] = {}
     lines: dict[int, list[str]] = {}
@@ -175,7 +181,7 @@ def build_document(insights: RecordingInsights, *, source: Literal["sync", "even
     return CallDocument(
         call=call,
         last_modified_time=modified,
-        insights_json=insights.model_dump_json(by_alias=True).encode(),
+        insights_json=raw_json if raw_json is not None else insights.model_dump_json(by_alias=True).encode(),
         sections=tuple(sections),
         next_steps=tuple(steps),
         numbers=numbers,
@@ -197,7 +203,8 @@ async def ingest(
 
     Raises pydantic's ValidationError for a body that is not a RecordingInsights, `LibraryError` from the store.
     """
-    document = build_document(parse_insights(raw), source=source)
+    raw_json = raw.encode() if isinstance(raw, str) else raw if isinstance(raw, bytes) else None
+    document = build_document(parse_insights(raw), source=source, raw_json=raw_json)
     outcome = await store.upsert(document)
     if source == "event":
         await store.note_event(now or datetime.now(UTC))

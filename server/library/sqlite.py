@@ -330,12 +330,13 @@ class SqliteStore:
 
     async def upsert(self, document: CallDocument) -> UpsertOutcome:
         call = document.call
-        blob = zlib.compress(document.insights_json, ZLIB_LEVEL)
         modified = document.last_modified_time.isoformat() if document.last_modified_time else ""
         started = _ts(call.started_at)
         now = _ts(self.clock())
 
         def work(db: sqlite3.Connection) -> UpsertOutcome:
+            # Compressed here, in the worker thread: zlib releases the GIL, so it overlaps the next call's parsing.
+            blob = zlib.compress(document.insights_json, ZLIB_LEVEL)
             row = db.execute(
                 "SELECT c.id, c.last_modified, j.insights FROM calls c JOIN call_json j ON j.id = c.id "
                 "WHERE c.domain = ? AND c.record_id = ?",

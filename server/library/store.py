@@ -442,8 +442,9 @@ class NextStepRow:
 class CallDocument:
     """One recording ready to store, built by `server.library.ingest` from a `RecordingInsights`.
 
-    `insights_json` is the canonical JSON of the model (a backend may compress it); `RecordingInsights` is rebuilt
-    from it exactly. `numbers` are the digits of every party's phone number (for the phone filter).
+    `insights_json` is the JSON the model was parsed from, or the model's own JSON (a backend may compress it);
+    `RecordingInsights.model_validate_json` rebuilds the same model from it. `numbers` are the digits of every
+    party's phone number (for the phone filter).
     """
 
     call: CallRef
