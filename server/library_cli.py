@@ -6,10 +6,9 @@ Messages go to stderr, results to stdout. A progress bar is drawn only when stde
 from __future__ import annotations
 
 import sys
-from contextlib import AbstractContextManager
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
-from typing import TextIO
+from typing import Any, TextIO
 
 import anyio
 
@@ -56,12 +55,13 @@ class _Bars:
     def __init__(self, stream: TextIO) -> None:
         self._stream = stream
         self._enabled = stream.isatty()
-        self._bars: dict[str, AbstractContextManager[object]] = {}
+        self._bars: dict[str, Any] = {}  # tqdm ships no type information
 
     def __call__(self, update: SyncProgress) -> None:
         if not self._enabled:
             return
-        from tqdm import tqdm  # the bar is only drawn on a terminal; keep tqdm off every other path
+        # Imported here: the bar is drawn only on a terminal, so no other path pays for tqdm.
+        from tqdm import tqdm  # type: ignore[import-untyped]  # tqdm ships no type information
 
         bar = self._bars.get(update.phase)
         if bar is None:
@@ -69,12 +69,12 @@ class _Bars:
             bar = self._bars[update.phase] = tqdm(
                 total=update.total, desc=update.phase, unit=unit, file=self._stream, leave=True
             )
-        bar.n = update.done  # type: ignore[attr-defined]
-        bar.refresh()  # type: ignore[attr-defined]
+        bar.n = update.done
+        bar.refresh()
 
     def close(self) -> None:
         for bar in self._bars.values():
-            bar.close()  # type: ignore[attr-defined]
+            bar.close()
 
 
 def _summary_lines(summary: SyncSummary, library: Path) -> list[str]:
@@ -111,13 +111,12 @@ def run_sync(settings: Settings, since: str | None, until: str | None, *, out: T
     bars = _Bars(sys.stderr)
 
     async def go() -> SyncSummary:
-        # The runtime builds the same client the server uses (sandbox or live), and revokes its token at the end.
+        # The runtime builds the same client the server uses (sandbox or live); closing it revokes its token.
         from server.runtime import Runtime
 
         store = await open_store(path)
         try:
-            async with Runtime(settings).open() as runtime:
-                client = runtime.deps.client
+            async with Runtime(settings).client_factory() as client:
                 if wanted is None:
                     return await catch_up(store, client, progress=bars)
                 return await sync_range(store, client, *wanted, progress=bars)

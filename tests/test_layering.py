@@ -37,7 +37,18 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
             "server.sandboxed",
         ),
     ),
-    ("cli", ("server.__main__", "server.cli", "server.demo", "server.doctor", "server.events_cli", "server.http")),
+    (
+        "cli",
+        (
+            "server.__main__",
+            "server.cli",
+            "server.demo",
+            "server.doctor",
+            "server.events_cli",
+            "server.http",
+            "server.library_cli",
+        ),
+    ),
 ]
 
 

@@ -141,19 +141,19 @@ def build_document(
     sentiment = next((unit.value for unit in insights.insights.sentiment if unit.value), None)
     duration = insights.recording_duration_ms / 1000 if insights.recording_duration_ms is not None else None
 
-    steps = []
+    steps: list[NextStepRow] = []
     said_on = started.date() if started else None
-    for position, unit in enumerate(insights.insights.next_steps):
-        speaker = names.get(unit.speaker_id or "") if unit.speaker_id else None
-        evidence, evidence_speaker = _evidence(insights, unit.start)
-        due, due_date = find_due(unit.value, said_on)
+    for position, step in enumerate(insights.insights.next_steps):
+        said_by = names.get(step.speaker_id) if step.speaker_id else None
+        evidence, evidence_speaker = _evidence(insights, step.start)
+        due, due_date = find_due(step.value, said_on)
         steps.append(
             NextStepRow(
                 position=position,
-                text=unit.value,
-                speaker=speaker[0] if speaker else None,
-                speaker_side=speaker[2] if speaker else None,
-                start_seconds=unit.start,
+                text=step.value,
+                speaker=said_by[0] if said_by else None,
+                speaker_side=said_by[2] if said_by else None,
+                start_seconds=step.start,
                 evidence=evidence,
                 evidence_speaker=names[evidence_speaker or "(none)"][0] if evidence is not None else None,
                 due=due,

@@ -182,7 +182,7 @@ def _create_private(path: Path) -> None:
 
 
 def _migrate(db: sqlite3.Connection, where: Path) -> int:
-    version = db.execute("PRAGMA user_version").fetchone()[0]
+    version = int(db.execute("PRAGMA user_version").fetchone()[0])
     if version > SCHEMA_VERSION:
         raise LibrarySchemaError(
             f"The call library at {where} was written by a newer ringsense-mcp (schema {version}, this one knows "

@@ -163,7 +163,7 @@ def _entries(record: CallLogRecord) -> list[RecordingEntry]:
     numbers = tuple(dict.fromkeys(d for p in parties if (d := "".join(c for c in p.phone_number or "" if c.isdigit()))))
     external = next((p.phone_number for p in parties if p.phone_number and not p.extension_id), None)
     direction = record.direction if record.direction in ("Inbound", "Outbound") else None
-    entries = []
+    entries: list[RecordingEntry] = []
     for item in [record, *record.legs]:
         if item.recording is None or any(e.record_id == item.recording.id for e in entries):
             continue
@@ -191,7 +191,8 @@ async def _report(progress: ProgressCallback | None, update: SyncProgress) -> No
 
 
 def _backoff(attempts: int) -> timedelta:
-    return min(NOT_READY_BACKOFF * (2 ** max(0, attempts - 1)), MAX_BACKOFF)
+    delay: timedelta = NOT_READY_BACKOFF * (2 ** max(0, attempts - 1))
+    return min(delay, MAX_BACKOFF)
 
 
 class _Abort(Exception):

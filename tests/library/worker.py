@@ -43,6 +43,9 @@ async def _writer(path: Path, count: int) -> None:
             body = copy.deepcopy(template)
             body["sourceRecordId"] = f"{os.getpid()}{index:06d}"
             body["sourceSessionId"] = f"s-{os.getpid()}-{index}"
+            # Outside the month the `sync` role walks: the call log does not list these, so that sync would rightly
+            # drop them as gone upstream.
+            body["recordingStartTime"] = "2026-01-15T10:00:00Z"
             await ingest(store, body)
             print(f"indexed {index + 1}", flush=True)
     finally:
