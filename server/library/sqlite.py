@@ -14,6 +14,7 @@ so a long sync never holds up a search.
 
 from __future__ import annotations
 
+import heapq
 import json
 import os
 import sqlite3
@@ -589,23 +590,29 @@ class SqliteStore:
         plan = queries.plan_search(query)
         sql, params = _search_sql(plan)
 
-        def work(db: sqlite3.Connection) -> tuple[list[tuple[Any, ...]], int, dict[int, bytes]]:
-            rows = db.execute(sql, params).fetchall()
-            total = rows[0][-1] if rows else 0
+        def work(db: sqlite3.Connection) -> tuple[list[tuple[Any, ...]], int, dict[int, float], dict[int, bytes]]:
+            matches = db.execute(sql, params).fetchall()
+            # Best score first (bm25: lower is better), then newest, then the id for a stable order across pages.
+            best = heapq.nsmallest(plan.offset + plan.limit, matches, key=lambda m: (m[1], -(m[2] or 0), m[0]))
+            page = best[plan.offset :]
+            scores = {m[0]: m[1] for m in page}
+            ids = list(scores)
+            if not ids:
+                return [], len(matches), scores, {}
+            marks = ", ".join("?" * len(ids))
+            rows = db.execute(f"SELECT {_CALL_COLUMNS} FROM calls c WHERE c.id IN ({marks})", ids).fetchall()
+            rows.sort(key=lambda row: ids.index(row[0]))
             blobs: dict[int, bytes] = {}
-            if plan.snippets and rows:
-                # Only the page's calls are decompressed, and only after ranking: reading every match's JSON in the
-                # ranking query would cost a hundred times more for a common word.
-                ids = [row[0] for row in rows]
-                marks = ", ".join("?" * len(ids))
+            if plan.snippets:
+                # Only the page's calls are decompressed, and only after ranking.
                 blobs = dict(db.execute(f"SELECT id, insights FROM call_json WHERE id IN ({marks})", ids).fetchall())
-            return rows, total, blobs
+            return rows, len(matches), scores, blobs
 
-        rows, total, blobs = await self._run(self._reader, work, write=False)
+        rows, total, scores, blobs = await self._run(self._reader, work, write=False)
         hits = []
         for row in rows:
             call = json.loads(zlib.decompress(blobs[row[0]])) if row[0] in blobs else None
-            hits.append(queries.hit(_call_ref(row), -row[len(_CALL_FIELDS)], call, plan))
+            hits.append(queries.hit(_call_ref(row), -scores[row[0]], call, plan))
         coverage = await self.coverage(*plan.coverage_range(self.clock()))
         return queries.search_page(plan, hits, total, coverage)
 
@@ -817,11 +824,9 @@ def _search_sql(plan: queries.SearchPlan) -> tuple[str, list[Any]]:
         score = " + ".join(f"g{i}.score" for i in range(len(groups)))
         joins = "".join(f" JOIN g{i} ON g{i}.call_id = g0.call_id" for i in range(1, len(groups)))
         source = f"g0{joins} JOIN calls c ON c.id = g0.call_id"
-        order = "score, c.started_at DESC, c.id"
     else:
         score = "0.0"
         source = "calls c" + (" JOIN sp ON sp.call_id = c.id" if speaker else "")
-        order = "c.started_at DESC, c.id"
     where = ["1"]
     if excluded:
         where.append("c.id NOT IN (SELECT call_id FROM nx)")
@@ -852,9 +857,7 @@ def _search_sql(plan: queries.SearchPlan) -> tuple[str, list[Any]]:
         where.append("c.ai_score <= ?")
         params.append(filters.max_score)
     with_ctes = f"WITH {', '.join(ctes)} " if ctes else ""
-    sql = (
-        f"{with_ctes}SELECT {_CALL_COLUMNS}, {score} AS score, count(*) OVER () AS total "
-        f"FROM {source} WHERE {' AND '.join(where)} ORDER BY {order} LIMIT ? OFFSET ?"
-    )
-    params += [plan.limit, plan.offset]
+    # Every match, unsorted: the page is picked in Python (a top-N heap), which costs far less than SQLite's window
+    # count and full sort over thousands of matches.
+    sql = f"{with_ctes}SELECT c.id, {score} AS score, c.started_at FROM {source} WHERE {' AND '.join(where)}"
     return sql, params
