@@ -45,11 +45,16 @@ def words(text: str) -> list[str]:
 
 
 def fold(word: str) -> str:
-    """Case- and accent-folded form of a word, as the index compares them."""
+    """Case- and accent-folded form of a word, as the index compares them: SQLite's unicode61 tokenizer strips
+    diacritics from Latin letters only (so `café` is `cafe`, but Greek `πρόταση` keeps its tonos) and lower-cases
+    without Unicode case folding (so `ß` and a final `ς` stay as they are)."""
     if word.isascii():
         return word.lower()
-    decomposed = unicodedata.normalize("NFKD", word)
-    return "".join(c for c in decomposed if not unicodedata.combining(c)).casefold()
+    out = []
+    for char in word:
+        base = unicodedata.normalize("NFKD", char)[0]
+        out.append(base if base.isascii() and base.isalpha() else char)
+    return "".join(out).lower()
 
 
 @dataclass(frozen=True)

@@ -167,3 +167,34 @@ async def test_a_cursor_from_another_search_is_refused(filled: SqliteStore) -> N
 async def test_a_reversed_date_range_is_refused(filled: SqliteStore, now) -> None:  # type: ignore[no-untyped-def]
     with pytest.raises(LibraryQueryError, match="earlier than"):
         await filled.search(SearchQuery("x", CallFilters(date_from=now, date_to=now - timedelta(days=1))))
+
+
+@pytest.mark.parametrize(
+    ("line", "query"),
+    [
+        ("Привет, мы обсудили новый контракт.", "контракт"),
+        ("Le café était excellent, merci.", "cafe"),
+        ("Wir senden das Angebot am Freitag.", "angebot"),
+        ("Η πρόταση στάλθηκε χθες.", "πρόταση"),
+        ("Ο λόγος της κλήσης ήταν σαφής.", "κλήσης"),
+        ("Die Straße ist gesperrt.", "STRAßE"),
+        ("東京 の 会議 は 明日 です", "会議"),
+    ],
+    ids=["cyrillic", "accents", "german", "greek", "greek-final-sigma", "sharp-s", "japanese-spaced"],
+)
+async def test_text_in_other_scripts_is_found_and_marked(
+    store: SqliteStore, dataset: Dataset, line: str, query: str
+) -> None:
+    import copy
+
+    from server.library.ingest import ingest
+
+    from .conftest import sample_bodies
+
+    body = copy.deepcopy(sample_bodies(dataset)["unknown-caller"][0])
+    body["insights"]["Transcript"][0]["text"] = line
+    await ingest(store, body)
+    page = await store.search(SearchQuery(query))
+    assert page.total_calls == 1
+    snippet = page.hits[0].snippets[0]
+    assert snippet.text == line and len(snippet.marks) == 1
