@@ -54,8 +54,8 @@ QUICK = Config(
     stdio=StdioConfig(rounds=12, concurrency_rounds=2),
     render=RenderConfig(size=500, small=125, large=2_000, repeats=2),
     rate=RateConfig(recordings=40, limit=10, window=0.5),
-    library=LibraryConfig(calls=150, utterances_per_call=60, repeats=1),
-    sync=SyncConfig(recordings=30, limit=10, window=0.5),
+    library=LibraryConfig(calls=100, utterances_per_call=40, repeats=1),
+    sync=SyncConfig(recordings=20, limit=8, window=0.5),
 )
 
 

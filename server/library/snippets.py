@@ -98,8 +98,10 @@ def _cut(text: str, marks: list[tuple[int, int]]) -> tuple[str, tuple[tuple[int,
 
 
 def _candidates(
-    call: Mapping[str, Any], speaker: str | None, side: Side | None
+    call: Mapping[str, Any], speaker: str | None, side: Side | None, maybe: re.Pattern[str]
 ) -> Iterator[tuple[SectionKind, str, str | None, Side | None, float | None]]:
+    """Lines that may match, in reading order: the AI sections and the title, then the transcript. `maybe` is a
+    cheap pre-check run before anything else is looked up: an ASCII line it does not find cannot match."""
     names = _speakers(call)
     body = call.get("insights") or {}
     wanted = [fold(word) for word in _WORD.findall(speaker or "")]
@@ -107,19 +109,24 @@ def _candidates(
         for key, kind in _AI_SECTIONS:
             for unit in body.get(key) or []:
                 value = unit.get("value")
-                if value:
+                if value and (maybe.search(value) or not value.isascii()):
                     who = names.get(unit.get("speakerId")) if unit.get("speakerId") else None
                     yield kind, value, who[0] if who else None, who[1] if who else None, unit.get("start")
         title = call.get("title")
         if title:
             yield "title", title, None, None, None
+    allowed = {
+        key
+        for key, (name, unit_side) in names.items()
+        if (side is None or unit_side == side)
+        and (not wanted or all(word in {fold(w) for w in _WORD.findall(name)} for word in wanted))
+    }
     for unit in body.get("Transcript") or []:
-        name, unit_side = names.get(unit.get("speakerId"), ("Unknown caller", "external"))
-        if side is not None and unit_side != side:
+        text = unit.get("text") or ""
+        if unit.get("speakerId") not in allowed or (maybe.search(text) is None and text.isascii()):
             continue
-        if wanted and not all(word in {fold(w) for w in _WORD.findall(name)} for word in wanted):
-            continue
-        yield "transcript", unit.get("text") or "", name, unit_side, unit.get("start")
+        name, unit_side = names[unit.get("speakerId")]
+        yield "transcript", text, name, unit_side, unit.get("start")
 
 
 def build_snippets(
@@ -140,9 +147,7 @@ def build_snippets(
     maybe = re.compile("|".join(re.escape(word) for atom in atoms for word in atom.words), re.IGNORECASE)
     scored: list[tuple[int, int, Snippet]] = []
     best = 0
-    for order, (kind, text, who, who_side, start) in enumerate(_candidates(call, speaker, side)):
-        if text.isascii() and maybe.search(text) is None:
-            continue
+    for order, (kind, text, who, who_side, start) in enumerate(_candidates(call, speaker, side, maybe)):
         matched, marks = _matches(text, atoms)
         if not matched:
             continue

@@ -15,7 +15,6 @@ so a long sync never holds up a search.
 from __future__ import annotations
 
 import heapq
-import json
 import os
 import sqlite3
 import threading
@@ -28,6 +27,7 @@ from typing import Any, TypeVar
 
 import anyio
 import anyio.to_thread
+import pydantic_core
 
 from . import queries
 from .errors import LibraryError, LibrarySchemaError, LibraryUnavailableError
@@ -611,7 +611,8 @@ class SqliteStore:
         rows, total, scores, blobs = await self._run(self._reader, work, write=False)
         hits = []
         for row in rows:
-            call = json.loads(zlib.decompress(blobs[row[0]])) if row[0] in blobs else None
+            # pydantic-core's JSON parser (Rust) reads a call about twice as fast as `json.loads`.
+            call = pydantic_core.from_json(zlib.decompress(blobs[row[0]])) if row[0] in blobs else None
             hits.append(queries.hit(_call_ref(row), -scores[row[0]], call, plan))
         coverage = await self.coverage(*plan.coverage_range(self.clock()))
         return queries.search_page(plan, hits, total, coverage)
