@@ -7,6 +7,9 @@ the transcript, rowid = call id × 256 + slot), `next_steps`, `recordings` (what
 whether it is indexed, pending analysis, not analysed or failed), `synced` (call-log ranges read) and `state`
 (checkpoints, last sync, last event).
 
+The module is long on purpose: it is the one place that holds SQLite's SQL (the PostgreSQL backend will have its
+own), so a reader sees every statement the library runs against this engine side by side.
+
 Concurrency: WAL, a busy timeout, `BEGIN IMMEDIATE` for every write, short transactions, and a retry on top, so
 two servers and a `sync` can share one file. Queries run in a worker thread: one connection reads, another writes,
 so a long sync never holds up a search.
