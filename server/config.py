@@ -254,6 +254,8 @@ def _flag(environ: Mapping[str, str], name: str, *, default: bool) -> bool:
     if value in _TRUE | _FALSE:
         return value in _TRUE
     raise ConfigurationError(f"{name} must be 1 or 0 (true/false, yes/no, on/off).")
+
+
 def load_library_settings(environ: Mapping[str, str] = os.environ, *, sandbox: bool = False) -> LibrarySettings:
     """Whether the call library is on (`RINGSENSE_LIBRARY`) and its file (under `RINGSENSE_DATA_DIR`, else the
     per-user data directory). Sandbox mode uses a file of its own. Raises ConfigurationError for a value that is
