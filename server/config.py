@@ -85,8 +85,6 @@ LIBRARY_ENV = "RINGSENSE_LIBRARY"
 DATA_DIR_ENV = "RINGSENSE_DATA_DIR"
 LIBRARY_FILE = "library.sqlite3"
 SANDBOX_LIBRARY_FILE = "library-sandbox.sqlite3"  # sample calls never mix with a real account's
-_ON = {"on", "1", "true", "yes"}
-_OFF = {"off", "0", "false", "no"}
 
 
 @dataclass(frozen=True)
@@ -260,10 +258,7 @@ def load_library_settings(environ: Mapping[str, str] = os.environ, *, sandbox: b
     """Whether the call library is on (`RINGSENSE_LIBRARY`) and its file (under `RINGSENSE_DATA_DIR`, else the
     per-user data directory). Sandbox mode uses a file of its own. Raises ConfigurationError for a value that is
     neither on nor off, or a relative data directory."""
-    switch = (environ.get(LIBRARY_ENV) or "on").strip().lower()
-    if switch not in _ON | _OFF:
-        raise ConfigurationError(f"{LIBRARY_ENV} must be 'on' or 'off' (got an unrecognised value).")
-    if switch in _OFF:
+    if not _flag(environ, LIBRARY_ENV, default=True):
         return LibrarySettings.off()
     configured = (environ.get(DATA_DIR_ENV) or "").strip()
     directory = None

@@ -229,7 +229,7 @@ def test_the_library_can_be_turned_off(value: str) -> None:
 @pytest.mark.parametrize(
     ("environ", "advice"),
     [
-        ({"RINGSENSE_LIBRARY": "maybe"}, "must be 'on' or 'off'"),
+        ({"RINGSENSE_LIBRARY": "maybe"}, "RINGSENSE_LIBRARY must be 1 or 0"),
         ({"RINGSENSE_DATA_DIR": "relative/dir"}, "must be an absolute path"),
     ],
 )
