@@ -49,6 +49,7 @@ def build_server(
     client_factory: ClientFactory | None = None,
     event_gateway: GatewayFactory | None = None,
     log_level: LogLevel = "INFO",
+    background_sync: bool = True,
 ) -> MCPServer:
     """The `ringsense` MCP server.
 
@@ -56,8 +57,11 @@ def build_server(
     `lambda: server.sandboxed.client_for(platform, user)` to drive a sandbox they can inspect and fault, or a
     client whose timeout, retry policy, pacer, cache and clock they control. With live events on in sandbox
     mode, `event_gateway=server.sandboxed.gateway_for(platform)` serves that sandbox's WebSocket gateway.
+    `background_sync` False keeps the call library (when `settings.library` is on) from syncing by itself.
     """
-    runtime = Runtime(settings, client_factory=client_factory, event_gateway=event_gateway)
+    runtime = Runtime(
+        settings, client_factory=client_factory, event_gateway=event_gateway, background_sync=background_sync
+    )
     bus = InMemorySubscriptionBus()  # held here so that live events can publish resource updates
 
     @asynccontextmanager

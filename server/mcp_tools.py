@@ -8,7 +8,7 @@ from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from typing import Any, TypeVar
 
-from mcp.server.mcpserver import MCPServer
+from mcp.server.mcpserver import Context, MCPServer
 from mcp.server.mcpserver.exceptions import ToolError
 from mcp.types import ToolAnnotations
 
@@ -16,11 +16,17 @@ import tools.calls
 import tools.insights
 import tools.permission
 import tools.render
+import tools.rollups
+import tools.search
+from server.library.errors import LibraryError
 from server.ringsense.errors import RingSenseError
 from tools.arguments import (
     DEFAULT_CALLS_PER_PAGE,
     DEFAULT_MAX_CHARS,
     DEFAULT_PAGE_TURNS,
+    DEFAULT_SEARCH_LIMIT,
+    DEFAULT_STEPS_PER_PAGE,
+    AnyDomain,
     CallsPerPage,
     Cursor,
     DateFrom,
@@ -32,20 +38,33 @@ from tools.arguments import (
     ExtensionId,
     FormatArg,
     MaxChars,
+    MaxScore,
     MergeTurns,
+    MinScore,
+    NameFilter,
     Offset,
     OptionalRecordId,
     OptionalSessionId,
     PageTurns,
     PhoneNumber,
     RecordId,
+    SearchFrom,
+    SearchLimit,
+    SearchText,
     Sections,
     SessionId,
     Speakers,
+    SpeakerSide,
     StartSeconds,
+    StatsGroupBy,
+    StepsDetail,
+    StepsGroupBy,
+    StepsPerPage,
     Timestamps,
 )
 from tools.errors import ToolFailure, describe
+from tools.library import Progress
+from tools.library_models import CallStatsResult, NextStepsResult, SearchCallsResult
 from tools.models import (
     PermissionResult,
     RecordedCallsResult,
@@ -71,6 +90,8 @@ async def tool_errors(tool: str) -> AsyncIterator[None]:
         raise ToolError(str(err)) from err
     except RingSenseError as err:
         raise ToolError(describe(err)) from err
+    except LibraryError as err:  # its message is written for the model and never quotes the database
+        raise ToolError(err.message) from err
     except ToolError:
         raise
     except Exception as err:
@@ -88,6 +109,11 @@ def _read_only_tool(mcp: MCPServer, title: str) -> Callable[[F], F]:
         return mcp.tool(title=title, annotations=READ_ONLY, description=inspect.cleandoc(fn.__doc__ or ""))(fn)
 
     return register
+
+
+def _progress(ctx: Context) -> Progress:
+    """Progress notifications to the caller; the SDK sends them only when the request carried a progress token."""
+    return ctx.report_progress
 
 
 def register_tools(mcp: MCPServer, runtime: Runtime) -> None:
@@ -198,4 +224,99 @@ def register_tools(mcp: MCPServer, runtime: Runtime) -> None:
                 offset=offset,
                 limit=limit,
                 max_chars=max_chars,
+            )
+
+    @_read_only_tool(mcp, "Search calls")
+    async def search_calls(
+        ctx: Context,
+        query: SearchText = "",
+        date_from: SearchFrom = None,
+        date_to: DateTo = None,
+        speaker: NameFilter = None,
+        speaker_side: SpeakerSide = None,
+        direction: DirectionArg = None,
+        phone_number: PhoneNumber = None,
+        owner: NameFilter = None,
+        min_score: MinScore = None,
+        max_score: MaxScore = None,
+        domain: AnyDomain = None,
+        limit: SearchLimit = DEFAULT_SEARCH_LIMIT,
+        cursor: Cursor = None,
+    ) -> SearchCallsResult:
+        """Full-text search across all analysed calls (transcripts, summaries, highlights, next steps, notes) in
+        one call: ranked calls with quoted snippets (speaker, m:ss, matches in **bold**) and record_id/session_id
+        to drill in. Use for "which calls mentioned X?". speaker/speaker_side limit matches to what that person or
+        side said. Always report the coverage line: the library may not hold every call yet."""
+        async with tool_errors("search_calls"):
+            return await tools.search.search_calls(
+                runtime.deps,
+                query=query,
+                date_from=date_from,
+                date_to=date_to,
+                speaker=speaker,
+                speaker_side=speaker_side,
+                direction=direction,
+                phone_number=phone_number,
+                owner=owner,
+                min_score=min_score,
+                max_score=max_score,
+                domain=domain,
+                limit=limit,
+                cursor=cursor,
+                progress=_progress(ctx),
+            )
+
+    @_read_only_tool(mcp, "List next steps across calls")
+    async def list_next_steps(
+        ctx: Context,
+        date_from: DateFrom = None,
+        date_to: DateTo = None,
+        group_by: StepsGroupBy = "owner",
+        owner: NameFilter = None,
+        direction: DirectionArg = None,
+        detail: StepsDetail = "concise",
+        limit: StepsPerPage = DEFAULT_STEPS_PER_PAGE,
+        cursor: Cursor = None,
+    ) -> NextStepsResult:
+        """Every next step promised on the calls of a date range in one call, grouped by owner or call, each with
+        who said it, m:ss, any due date and its record_id. Use for "what did we promise this week?" instead of
+        reading calls one by one. Report the coverage line."""
+        async with tool_errors("list_next_steps"):
+            return await tools.rollups.list_next_steps(
+                runtime.deps,
+                date_from=date_from,
+                date_to=date_to,
+                group_by=group_by,
+                owner=owner,
+                direction=direction,
+                detail=detail,
+                limit=limit,
+                cursor=cursor,
+                progress=_progress(ctx),
+            )
+
+    @_read_only_tool(mcp, "Call statistics")
+    async def call_stats(
+        ctx: Context,
+        date_from: DateFrom = None,
+        date_to: DateTo = None,
+        group_by: StatsGroupBy = "owner",
+        owner: NameFilter = None,
+        direction: DirectionArg = None,
+        phone_number: PhoneNumber = None,
+        domain: AnyDomain = None,
+    ) -> CallStatsResult:
+        """Calls, talk time, average AI score and sentiment per owner, external number, direction, day or week,
+        with a trend and a ready markdown table. Use for "how are Dana's scores trending?". Report coverage."""
+        async with tool_errors("call_stats"):
+            return await tools.rollups.call_stats(
+                runtime.deps,
+                date_from=date_from,
+                date_to=date_to,
+                group_by=group_by,
+                owner=owner,
+                direction=direction,
+                phone_number=phone_number,
+                domain=domain,
+                progress=_progress(ctx),
             )

@@ -12,9 +12,11 @@ from server.config import ConfigurationError, Settings
 from server.ringsense import RingSenseClient
 from tools.deps import Deps
 from tools.errors import ToolFailure
+from tools.library import LibraryCalls
 from tools.models import DataSource
 from tools.source import CallSource, LocalCalls
 
+from .library_service import LibraryService
 from .live_events import LiveInsights, live_feed
 
 if TYPE_CHECKING:
@@ -27,14 +29,17 @@ _log = logging.getLogger("server")
 
 
 class Runtime:
-    """Owns the client for the server's lifetime; handlers reach calls through `deps`.
+    """Owns the client (and the call library) for the server's lifetime; handlers reach calls through `deps`.
 
     `client_factory` makes the one client (default: from `settings`: RingCentral in live mode, a fresh embedded
     sandbox in sandbox mode; with `settings.redis_url`, a live client shares its token, rate budget and insights
     responses with the other replicas through Redis). `local`, when given, is consulted before the client for
-    insights (see `tools.source.CallSource`); otherwise, with `settings.events`, the insights that arrived by push
-    event are (`live`). In sandbox mode events also need `event_gateway`, which serves that sandbox's WebSocket
-    gateway on loopback (the default sandbox has one); without it events stay off.
+    insights (see `tools.source.CallSource`); otherwise the call library when `settings.library` is on (live events
+    are then stored in it as they arrive, and a window the feed missed is caught up from the call log), else, with
+    `settings.events`, the insights that arrived by push event (`live`). In sandbox mode events also need
+    `event_gateway`, which serves that sandbox's WebSocket gateway on loopback (the default sandbox has one); without
+    it events stay off. `background_sync` False keeps the library from syncing by itself (tests that drive
+    `library.sync_now`).
     """
 
     def __init__(
@@ -44,13 +49,20 @@ class Runtime:
         client_factory: ClientFactory | None = None,
         local: LocalCalls | None = None,
         event_gateway: GatewayFactory | None = None,
+        background_sync: bool = True,
     ) -> None:
         self.settings = settings
         self.client_factory: ClientFactory = client_factory or self._default_client
         self.event_gateway = event_gateway
+        self.background_sync = background_sync
         self.data_source: DataSource = "sandbox sample data" if settings.sandbox else "RingCentral"
         self.live = LiveInsights(data_source=self.data_source)
-        self.local = local if local is not None or not settings.events else self.live
+        self.library = LibraryService(settings.library) if settings.library.enabled else None
+        self.local = local
+        if self.local is None and self.library is not None:
+            self.local = LibraryCalls(self.library)
+        elif self.local is None and settings.events:
+            self.local = self.live
         self._client: RingSenseClient | None = None
         self._shared: SharedState | None = None
         self._deps: Deps | None = None
@@ -101,13 +113,17 @@ class Runtime:
 
     @asynccontextmanager
     async def open(self) -> AsyncIterator[Runtime]:
+        """Open the client, and the call library with its background sync, for the block."""
         try:
             async with AsyncExitStack() as stack:
                 client = await stack.enter_async_context(self.client_factory())
+                if self.library is not None:  # before the events: a gap they report is caught up by the library
+                    await stack.enter_async_context(self.library.running(client, background=self.background_sync))
                 if self.settings.events:
                     await self._start_events(stack, client)
                 self._client = client
-                self._deps = Deps(source=CallSource(client, data_source=self.data_source, local=self.local))
+                source = CallSource(client, data_source=self.data_source, local=self.local)
+                self._deps = Deps(source=source, library=self.library)
                 try:
                     yield self
                 finally:

@@ -10,10 +10,13 @@ from typing import Annotated, Literal, get_args
 
 from pydantic import Field
 
+from server.library.store import MAX_SEARCH_LIMIT
 from server.ringsense.params import MAX_ID_LENGTH
 
 from .calls import DEFAULT_CALLS_PER_PAGE, MAX_CALLS_PER_PAGE, Direction
 from .models import Detail, Section, TranscriptFormat
+from .rollups import DEFAULT_STEPS_PER_PAGE, MAX_STEPS_PER_PAGE
+from .search import DEFAULT_SEARCH_LIMIT, MAX_QUERY_CHARS
 from .transcript import (
     DEFAULT_MAX_CHARS,
     DEFAULT_PAGE_TURNS,
@@ -30,6 +33,9 @@ __all__ = [
     "DEFAULT_CALLS_PER_PAGE",
     "DEFAULT_MAX_CHARS",
     "DEFAULT_PAGE_TURNS",
+    "DEFAULT_SEARCH_LIMIT",
+    "DEFAULT_STEPS_PER_PAGE",
+    "AnyDomain",
     "CallsPerPage",
     "Cursor",
     "DateFrom",
@@ -41,17 +47,28 @@ __all__ = [
     "ExtensionId",
     "FormatArg",
     "MaxChars",
+    "MaxScore",
     "MergeTurns",
+    "MinScore",
+    "NameFilter",
     "Offset",
     "OptionalRecordId",
     "OptionalSessionId",
     "PageTurns",
     "PhoneNumber",
     "RecordId",
+    "SearchFrom",
+    "SearchLimit",
+    "SearchText",
     "Sections",
     "SessionId",
+    "SpeakerSide",
     "Speakers",
     "StartSeconds",
+    "StatsGroupBy",
+    "StepsDetail",
+    "StepsGroupBy",
+    "StepsPerPage",
     "Timestamps",
 ]
 
@@ -154,4 +171,38 @@ PageTurns = Annotated[int, Field(ge=1, le=MAX_PAGE_TURNS, description="Turns per
 MaxChars = Annotated[
     int,
     Field(ge=MIN_MAX_CHARS, le=MAX_MAX_CHARS, description="Characters per page at most; pages end between turns."),
+]
+
+# -- search_calls / list_next_steps / call_stats (the call library)
+
+MAX_NAME_CHARS = 100
+
+SearchText = Annotated[
+    str,
+    Field(
+        max_length=MAX_QUERY_CHARS,
+        description='Words (all must appear), "exact phrase", a OR b, -exclude, prefix*. Empty: filters only.',
+    ),
+]
+NameFilter = Annotated[str | None, Field(max_length=MAX_NAME_CHARS, description="A name or extension id.")]
+SpeakerSide = Annotated[
+    Literal["internal", "external"] | None,
+    Field(description="Only words said by our people (internal) or by customers and partners (external)."),
+]
+MinScore = Annotated[float | None, Field(ge=0, le=10, description="AI score at least (0-10).")]
+MaxScore = Annotated[float | None, Field(ge=0, le=10, description="AI score at most (0-10).")]
+AnyDomain = Annotated[
+    Literal["pbx", "rcv", "rcx", "nice-incontact", "ms-teams"] | None,
+    Field(description="Only calls of this domain (pbx = RingEX voice)."),
+]
+SearchLimit = Annotated[int, Field(ge=1, le=MAX_SEARCH_LIMIT, description="Calls per page.")]
+StepsGroupBy = Annotated[Literal["owner", "call"], Field(description="Group by call owner (default) or by call.")]
+StepsDetail = Annotated[Literal["concise", "full"], Field(description="full adds the transcript line of each step.")]
+StepsPerPage = Annotated[int, Field(ge=1, le=MAX_STEPS_PER_PAGE, description="Next steps per page.")]
+StatsGroupBy = Annotated[
+    Literal["owner", "external_number", "direction", "day", "week"], Field(description="One row per this.")
+]
+SearchFrom = Annotated[
+    str | None,
+    Field(max_length=MAX_DATE_CHARS, description="Start: YYYY-MM-DD or ISO datetime. Default: a year back."),
 ]

@@ -62,9 +62,11 @@ async def render_transcript(
 
     types = [InsightType.TRANSCRIPT]
     if record_id:
-        legs = [Leg((await deps.source.recording(record_id, domain, types)).insights)]
+        served_record = await deps.source.recording(record_id, domain, types)
+        legs, served_from = [Leg(served_record.insights)], served_record.served_from
     else:
-        legs = place_legs((await deps.source.session(session_id or "", domain, types)).insights.records)
+        served_session = await deps.source.session(session_id or "", domain, types)
+        legs, served_from = place_legs(served_session.insights.records), served_session.served_from
 
     turns = build_turns(legs, merge=merge_turns)
     filters = []
@@ -89,6 +91,7 @@ async def render_transcript(
         session_id=session_id,
         describe_filters=described,
     )
+    page.data_source = served_from
     incomplete = [leg for leg in legs if _stops_early(leg)]
     if incomplete and page.next_offset is None:
         page.hint += " Note: RingSense transcribed only part of this recording; the transcript ends before the call."
