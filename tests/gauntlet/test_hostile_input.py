@@ -257,7 +257,9 @@ CASES: list[Hostile] = [
 @asynccontextmanager
 async def hostile_server(platform: SandboxPlatform) -> AsyncIterator[Client]:
     server = build_server(
-        load_settings({}, sandbox=True), client_factory=lambda: client_for(platform), log_level="WARNING"
+        load_settings({"RINGSENSE_LIBRARY": "off"}, sandbox=True),
+        client_factory=lambda: client_for(platform),
+        log_level="WARNING",
     )
     async with Client(server) as client:
         yield client

@@ -46,7 +46,9 @@ async def injected() -> AsyncIterator[tuple[Client, SampleCall]]:
     """A server on a sandbox of its own, and the `prompt-injection` sample call."""
     platform = roomy_platform()
     server = build_server(
-        load_settings({}, sandbox=True), client_factory=lambda: client_for(platform), log_level="WARNING"
+        load_settings({"RINGSENSE_LIBRARY": "off"}, sandbox=True),
+        client_factory=lambda: client_for(platform),
+        log_level="WARNING",
     )
     with anyio.fail_after(30):
         async with Client(server) as client:

@@ -70,7 +70,9 @@ async def test_server_side_expiries_during_500_concurrent_calls_cost_one_token_r
     """
     platform = SandboxPlatform(DATASET, rate_limits=ROOMY_LIMITS)
     server = build_server(
-        load_settings({}, sandbox=True), client_factory=lambda: client_for(platform), log_level="WARNING"
+        load_settings({"RINGSENSE_LIBRARY": "off"}, sandbox=True),
+        client_factory=lambda: client_for(platform),
+        log_level="WARNING",
     )
     expiries = 0
 
@@ -105,7 +107,9 @@ async def test_short_lived_tokens_are_renewed_once_per_lifetime_under_500_concur
     ttl = 3.0
     platform = SandboxPlatform(DATASET, rate_limits=ROOMY_LIMITS, access_token_ttl=ttl)
     server = build_server(
-        load_settings({}, sandbox=True), client_factory=lambda: client_for(platform), log_level="WARNING"
+        load_settings({"RINGSENSE_LIBRARY": "off"}, sandbox=True),
+        client_factory=lambda: client_for(platform),
+        log_level="WARNING",
     )
     failures: list[str] = []
     rounds = 0

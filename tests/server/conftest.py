@@ -13,6 +13,9 @@ from server.sandbox import SandboxPlatform
 from server.sandbox.samples import SampleCall, SandboxUser
 from server.sandboxed import client_for
 
+# The single-call tests see the server as it was before the call library: no background sync touches the sandbox.
+LIBRARY_OFF = {"RINGSENSE_LIBRARY": "off"}
+
 
 @pytest.fixture
 def platform() -> SandboxPlatform:
@@ -36,7 +39,9 @@ def connect(platform: SandboxPlatform) -> Callable[..., object]:
 
     @asynccontextmanager
     async def _connect(*, user: SandboxUser | None = None, mode: str = "auto") -> AsyncIterator[Client]:
-        server = build_server(load_settings({}, sandbox=True), client_factory=lambda: client_for(platform, user))
+        server = build_server(
+            load_settings(LIBRARY_OFF, sandbox=True), client_factory=lambda: client_for(platform, user)
+        )
         async with Client(server, mode=mode) as client:  # type: ignore[arg-type]
             yield client
 

@@ -53,7 +53,9 @@ async def serve(
     platform: SandboxPlatform, *, token: str | None = TOKEN, **options: object
 ) -> AsyncIterator[RunningServer]:
     """The real HTTP app under uvicorn on 127.0.0.1:<ephemeral>; on exit, a graceful shutdown like SIGTERM's."""
-    server = build_server(load_settings({}, sandbox=True), client_factory=lambda: client_for(platform))
+    server = build_server(
+        load_settings({"RINGSENSE_LIBRARY": "off"}, sandbox=True), client_factory=lambda: client_for(platform)
+    )
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     sock.bind(("127.0.0.1", 0))
     port = sock.getsockname()[1]
@@ -228,7 +230,7 @@ def test_unsafe_or_malformed_http_configuration_is_refused_at_start(
     else:
         monkeypatch.setenv(HTTP_TOKEN_ENV, token)
     args = parse_args(["serve", "--transport", "http", "--sandbox", "--port", "9", *options])
-    code = serve_http(build_server(load_settings({}, sandbox=True)), args)
+    code = serve_http(build_server(load_settings({"RINGSENSE_LIBRARY": "off"}, sandbox=True)), args)
     err = capsys.readouterr().err
     assert code == 2
     assert message in err

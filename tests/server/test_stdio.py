@@ -25,16 +25,17 @@ def params(*args: str, env: dict[str, str] | None = None) -> StdioServerParamete
 
 
 @pytest.mark.parametrize("mode", ["auto", "legacy"])
-async def test_sandbox_server_over_stdio_serves_tools_and_resources(mode):
+async def test_sandbox_server_over_stdio_serves_tools_and_resources(mode, tmp_path):
     with anyio.fail_after(30):
-        async with Client(params("serve", "--sandbox"), mode=mode) as client:
+        env = {"RINGSENSE_DATA_DIR": str(tmp_path)}
+        async with Client(params("serve", "--sandbox", env=env), mode=mode) as client:
             tools = await client.list_tools()
             listing = await client.call_tool("list_recorded_calls", {"limit": 3})
             status = json.loads((await client.read_resource("ringsense://status")).contents[0].text)
             newest, ready = (row["record_id"] for row in listing.structured_content["calls"][:2])
             pending = await client.call_tool("get_insights_by_record", {"record_id": newest})
             insights = await client.call_tool("get_insights_by_record", {"record_id": ready})
-    assert len(tools.tools) == 5
+    assert len(tools.tools) == 8
     assert status["mode"] == "sandbox"
     # The sandbox's newest call was recorded minutes ago: its insights are not ready yet.
     assert pending.is_error and "15–30 minutes" in pending.content[0].text
@@ -52,11 +53,10 @@ async def test_missing_credentials_fail_at_start_with_one_clear_message():
     assert result.stdout == b"", "stdout is the protocol channel: nothing may be printed there"
 
 
-async def test_demo_walks_through_the_tools_over_stdio():
+async def test_demo_walks_through_the_tools_over_stdio(tmp_path):
     with anyio.fail_after(60):
-        result = await anyio.run_process(
-            [sys.executable, "-m", "server", "demo"], env={"PATH": os.environ.get("PATH", "")}, check=False
-        )
+        env = {"PATH": os.environ.get("PATH", ""), "RINGSENSE_DATA_DIR": str(tmp_path)}
+        result = await anyio.run_process([sys.executable, "-m", "server", "demo"], env=env, check=False)
     output = result.stdout.decode()
     assert result.returncode == 0, result.stderr.decode()[-2000:]
     for step in (

@@ -22,6 +22,9 @@ TOOL_NAMES = {
     "get_insights_by_record",
     "get_insights_by_session",
     "render_transcript",
+    "search_calls",
+    "list_next_steps",
+    "call_stats",
 }
 
 
