@@ -3,14 +3,18 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Sequence
+from pathlib import Path
 
 import pytest
 
+from server.config import LibrarySettings
+from server.library_service import LibraryService
 from server.ringsense.models import InsightType, RecordingInsights, SessionInsights
 from server.sandbox import SandboxPlatform
 from server.sandbox.samples import SampleCall
 from server.sandboxed import client_for
 from tools.deps import Deps
+from tools.library import LibraryCalls
 from tools.models import DataSource
 from tools.source import CallSource
 
@@ -60,3 +64,33 @@ class Held:
     ) -> SessionInsights | None:
         self.asked.append((session_id, domain, tuple(insight_types) if insight_types is not None else None))
         return self.sessions.get(session_id)
+
+
+@pytest.fixture
+async def library(platform: SandboxPlatform, tmp_path: Path) -> AsyncIterator[LibraryService]:
+    """The server's call library in a file under tmp_path, built by the real sync from the sandbox (no background
+    sync: the tests decide when syncs run)."""
+    service = LibraryService(LibrarySettings(enabled=True, directory=tmp_path))
+    async with client_for(platform) as client, service.running(client, background=False):
+        summary = await service.sync_now(client)
+        assert summary is not None and summary.stopped is None
+        yield service
+
+
+@pytest.fixture
+async def library_deps(platform: SandboxPlatform, library: LibraryService) -> AsyncIterator[Deps]:
+    """Deps as the server builds them with the library on: the library first, then the sandbox. The sandbox's
+    request log starts empty (the sync's requests are cleared)."""
+    async with client_for(platform) as client:
+        source = CallSource(client, data_source="sandbox sample data", local=LibraryCalls(library))
+        platform.clear_requests()
+        yield Deps(source=source, library=library)
+
+
+def library_calls(platform: SandboxPlatform) -> list[SampleCall]:
+    """The sample calls a sync indexes: phone calls in the call log whose insights are ready."""
+    return [
+        call
+        for call in platform.dataset.calls
+        if call.call_log and call.domain == "pbx" and call.recordings and all(r.insights for r in call.recordings)
+    ]
