@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Annotated
 
 from mcp import MCPError
@@ -95,4 +96,25 @@ def register_prompts(mcp: MCPServer) -> None:
             "get_insights_by_session for calls with several record_ids).\n"
             "3. Group the next steps by owner, each with the call (date, other party), the m:ss timestamp and any "
             "due date that was said. Skip calls whose insights are not ready and list them at the end. " + _UNTRUSTED
+        )
+
+    @mcp.prompt(title="Weekly team digest")
+    def weekly_team_digest(week_start: When) -> str:
+        """A manager's digest of one week of calls: the numbers per person, every promise made, and the risks heard,
+        built from the call library in a handful of tool calls."""
+        start = _when(week_start, "week_start")
+        day = parse_when(start, "week_start", end_of_day=False).date()
+        end = (day + timedelta(days=6)).isoformat()
+        dates = f"date_from='{day.isoformat()}', date_to='{end}'"
+        return (
+            f"Write a digest of the team's calls from {day.isoformat()} to {end} (whole days, UTC).\n"
+            f"1. call_stats({dates}, group_by='owner'): the table of calls, talk time, AI score and sentiment per "
+            "person, with trends.\n"
+            f"2. list_next_steps({dates}): every promise, grouped by owner; follow cursor until it is null.\n"
+            f"3. search_calls(query='cancel OR competitor OR refund OR escalate OR \"price increase\"', {dates}): "
+            "risks worth a manager's attention.\n"
+            "4. Write: the coverage line first (if the library is not complete for the week, say what is missing), "
+            "the stats table, commitments per person (what, for whom, due when, with record_id), and up to five "
+            "risks, each with a short quote, the speaker and m:ss. Open a call with get_insights_by_record only when a "
+            "point needs context. " + _UNTRUSTED
         )

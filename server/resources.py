@@ -13,8 +13,10 @@ from mcp.types import Completion, CompletionArgument, CompletionContext, PromptR
 
 import tools.insights
 import tools.render
+from server.library.errors import LibraryError
 from server.ringsense.errors import InvalidIdError, NotFoundError, RingSenseError
 from tools.errors import ToolFailure, describe
+from tools.library import LIBRARY_OFF
 
 from .runtime import Runtime
 
@@ -48,6 +50,18 @@ def register_resources(mcp: MCPServer, runtime: Runtime) -> None:
     def status() -> str:
         """Auth mode, sandbox or live, the RingCentral server URL (no secrets) and the rate-limit budget left."""
         return json.dumps(runtime.status(), indent=2)
+
+    @mcp.resource("ringsense://library/status", mime_type="application/json", title="Call library status")
+    async def library_status() -> str:
+        """The local call library: file and size, calls indexed, coverage by month (recorded/indexed/pending),
+        last sync, last event, a running sync. Read it to judge how complete cross-call answers are."""
+        if runtime.library is None:
+            return json.dumps({"enabled": False, "what_to_do": LIBRARY_OFF}, indent=2)
+        try:
+            status = await runtime.library.status()
+        except LibraryError as err:
+            raise ResourceError(f"ringsense://library/status: {err.message}") from err
+        return json.dumps({"enabled": True, **status}, indent=2)
 
     @mcp.resource("ringsense://{domain}/records/{record_id}", mime_type="application/json", title="Recording insights")
     async def record_insights(domain: str, record_id: str) -> str:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import Protocol
 
@@ -33,6 +34,7 @@ __all__ = [
 ]
 
 SESSION_SPAN = timedelta(hours=12)  # the legs of one telephony session are recorded within hours of each other
+FRESH_TAIL = timedelta(hours=1)  # servers sync every 15 minutes; a shorter unsynced tail is freshness, not a gap
 SYNC_WAIT_SECONDS = 20.0  # a cross-call answer waits this long at most for a running sync of its range
 LIBRARY_DATA_SOURCE: DataSource = "call library"
 LIBRARY_OFF = (
@@ -77,6 +79,12 @@ async def reader_for(
 
 
 def coverage_info(coverage: Coverage, now: datetime) -> CoverageInfo:
+    """The coverage for a model. The minutes between the last sync and the end of the range are not a gap: the
+    text says how old the last sync is, and counting them would call every answer about "up to now" incomplete."""
+    tail = coverage.unsynced[-1] if coverage.unsynced else None
+    # The store keeps whole seconds: a tail "ends at the end of the range" within one.
+    if tail is not None and coverage.date_to - tail.end < timedelta(seconds=1) and tail.end - tail.start <= FRESH_TAIL:
+        coverage = replace(coverage, unsynced=coverage.unsynced[:-1])
     return CoverageInfo(
         text=coverage.describe(now),
         complete=coverage.complete,

@@ -50,12 +50,16 @@ class RunningServer:
 
 @asynccontextmanager
 async def serve(
-    platform: SandboxPlatform, *, token: str | None = TOKEN, **options: object
+    platform: SandboxPlatform,
+    *,
+    token: str | None = TOKEN,
+    environ: dict[str, str] | None = None,
+    **options: object,
 ) -> AsyncIterator[RunningServer]:
-    """The real HTTP app under uvicorn on 127.0.0.1:<ephemeral>; on exit, a graceful shutdown like SIGTERM's."""
-    server = build_server(
-        load_settings({"RINGSENSE_LIBRARY": "off"}, sandbox=True), client_factory=lambda: client_for(platform)
-    )
+    """The real HTTP app under uvicorn on 127.0.0.1:<ephemeral>; on exit, a graceful shutdown like SIGTERM's.
+    `environ` configures the server (default: the call library off)."""
+    settings = load_settings(environ if environ is not None else {"RINGSENSE_LIBRARY": "off"}, sandbox=True)
+    server = build_server(settings, client_factory=lambda: client_for(platform))
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     sock.bind(("127.0.0.1", 0))
     port = sock.getsockname()[1]
@@ -299,3 +303,16 @@ async def test_the_bearer_token_never_reaches_the_logs(
                 await client.call_tool("check_permission", {})
     assert "refused POST /mcp" in caplog.text
     assert TOKEN not in caplog.text
+
+
+@pytest.mark.anyio
+async def test_the_http_server_syncs_its_library_in_the_background_and_searches_it(
+    platform: SandboxPlatform, tmp_path
+) -> None:  # type: ignore[no-untyped-def]
+    async with serve(platform, environ={"RINGSENSE_DATA_DIR": str(tmp_path)}) as running:
+        with anyio.fail_after(CALL_TIMEOUT):
+            async with mcp_client(running.mcp_url, token=TOKEN, mode="auto") as client:
+                result = await client.call_tool("search_calls", {"query": "QuickBooks"})
+    assert not result.is_error, result.content
+    assert result.structured_content["calls"] and result.structured_content["coverage"]["indexed"] > 0
+    assert (tmp_path / "library-sandbox.sqlite3").exists()
