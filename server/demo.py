@@ -6,6 +6,7 @@ import json
 import os
 import shutil
 import sys
+import tempfile
 import textwrap
 import time
 from typing import Any
@@ -45,11 +46,13 @@ def _party(party: dict[str, Any] | None) -> str:
     return party.get("name") or party.get("phone_number") or party.get("extension_number") or "?"
 
 
-async def _demo() -> None:
+async def _demo(data_dir: str) -> None:
+    # The demo's call library lives in a temporary directory: the sample calls never linger on disk.
+    env = {key: os.environ[key] for key in ("PATH", "HOME", "SYSTEMROOT") if key in os.environ}
     params = StdioServerParameters(
         command=sys.executable,
         args=["-m", "server", "serve", "--sandbox", "--log-level", "WARNING"],
-        env={key: os.environ[key] for key in ("PATH", "HOME", "SYSTEMROOT") if key in os.environ},
+        env={**env, "RINGSENSE_DATA_DIR": data_dir},
     )
     started = time.perf_counter()
     async with Client(params) as client:
@@ -133,9 +136,39 @@ async def _demo() -> None:
             for step in session["combined_next_steps"][:4]:
                 print(_wrap(f"Next step [{step.get('at')}] {step.get('speaker') or '-'}: {step['text']}"))
 
+        await _across_calls(client, month_ago, len(calls))
         await _live_event(client)
 
     print(f"\nDone in {time.perf_counter() - started:.1f} s. Next: add the server to Claude Desktop (see README).")
+
+
+async def _across_calls(client: Client, since: str, listed: int) -> None:
+    """The call library: one search and one roll-up across every call, each a single tool call."""
+    _say("6. search_calls — across every call, from the local library")
+    query = 'refund OR credit OR "price increase"'
+    found = await _call(client, "search_calls", {"query": query, "date_from": since, "limit": 3})
+    for match in found["calls"]:
+        call = match["call"]
+        print(_wrap(f"{call['start_time'][:10]} · {call['title']} · record {call['record_id']}"))
+        for quote in match["quotes"][:2]:
+            print(
+                _wrap(f"[{quote.get('at') or '-'}] {quote.get('speaker') or quote['section']}: {quote['text']}", "    ")
+            )
+    print(_wrap(f"{found['total_calls']} calls match. Coverage: {found['coverage']['text']}"))
+
+    _say("7. list_next_steps — every promise of the month, by owner, in one call")
+    steps = await _call(client, "list_next_steps", {"date_from": since, "limit": 12})
+    for group in steps["groups"]:
+        print(f"  {group['label']} ({group['total']} next steps)")
+        for step in group["steps"][:2]:
+            due = f" — due {step['due']}" if step.get("due") else ""
+            print(_wrap(f"[{step.get('at') or '-'}] {step['text']}{due}", "    "))
+    print(
+        _wrap(
+            f"{steps['total']} next steps from {listed} calls in 1 tool call (without the library: 1 + one per call). "
+            f"Coverage: {steps['coverage']['text']}"
+        )
+    )
 
 
 async def _live_event(client: Client) -> None:
@@ -144,7 +177,7 @@ async def _live_event(client: Client) -> None:
     control = status.get("sandbox_control")
     if not control:
         return
-    _say("6. live events — a call finishes analysis and arrives by push")
+    _say("8. live events — a call finishes analysis and arrives by push")
 
     async def recent() -> dict[str, Any]:
         text = (await client.read_resource(RECENT_EVENTS)).contents[0].text  # type: ignore[union-attr]
@@ -184,7 +217,8 @@ def _seconds(duration: str | None) -> int:
 
 def run_demo() -> int:
     try:
-        anyio.run(_demo)
+        with tempfile.TemporaryDirectory(prefix="ringsense-demo-") as data_dir:
+            anyio.run(_demo, data_dir)
     except RuntimeError as err:
         print(f"demo failed: {err}", file=sys.stderr)
         return 1

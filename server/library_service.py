@@ -37,9 +37,14 @@ __all__ = ["SYNC_EVERY", "LibraryService"]
 
 SYNC_EVERY = 15 * 60.0  # seconds between catch-ups: new calls appear within a quarter of an hour without events
 START_DELAY = 1.0  # seconds: the first catch-up waits for the client's handshake to be answered
-CATCH_UP_SPAN = timedelta(days=30)  # the range a catch-up is taken to cover, for tools deciding to wait for it
+CATCH_UP_DAYS = 31  # a first catch-up covers whole UTC days back to this many days ago ("this month", "last 30 days")
 
 _log = logging.getLogger(__name__)
+
+
+def _catch_up_start(now: datetime) -> datetime:
+    """Midnight UTC, CATCH_UP_DAYS days before `now`: where a first catch-up starts (later ones resume)."""
+    return datetime.combine(now.date() - timedelta(days=CATCH_UP_DAYS), datetime.min.time(), UTC)
 
 
 @dataclass
@@ -140,7 +145,7 @@ class LibraryService:
         async with self._sync_lock:
             now = datetime.now(UTC)
             kind = "catch-up" if date_from is None else "gap"
-            start = date_from if date_from is not None else now - CATCH_UP_SPAN
+            start = date_from if date_from is not None else _catch_up_start(now)
             scheduled, run = self._run, _Run(start, date_to or now, kind)
             self._run = run
             if scheduled is not None:  # the first catch-up, announced at start: its waiters now follow this run
@@ -148,7 +153,7 @@ class LibraryService:
             try:
                 store = await self.reader()
                 if date_from is None:
-                    summary = await catch_up(store, client, progress=run.update)
+                    summary = await catch_up(store, client, lookback=now - start, progress=run.update, now=now)
                 else:
                     summary = await sync_gap(store, client, date_from, date_to or now, progress=run.update)
             except (LibraryError, RingSenseError) as err:
@@ -188,7 +193,7 @@ class LibraryService:
                 if background:
                     # Announced now, so a tool asked before the first catch-up starts waits for it too.
                     now = datetime.now(UTC)
-                    self._run = _Run(now - CATCH_UP_SPAN, now, "catch-up", message="library sync: starting")
+                    self._run = _Run(_catch_up_start(now), now, "catch-up", message="library sync: starting")
                     tasks.start_soon(self._periodic, client)
                 try:
                     yield self

@@ -53,10 +53,11 @@ async def test_missing_credentials_fail_at_start_with_one_clear_message():
     assert result.stdout == b"", "stdout is the protocol channel: nothing may be printed there"
 
 
-async def test_demo_walks_through_the_tools_over_stdio(tmp_path):
+async def test_demo_walks_through_the_tools_over_stdio():
     with anyio.fail_after(60):
-        env = {"PATH": os.environ.get("PATH", ""), "RINGSENSE_DATA_DIR": str(tmp_path)}
-        result = await anyio.run_process([sys.executable, "-m", "server", "demo"], env=env, check=False)
+        result = await anyio.run_process(
+            [sys.executable, "-m", "server", "demo"], env={"PATH": os.environ.get("PATH", "")}, check=False
+        )
     output = result.stdout.decode()
     assert result.returncode == 0, result.stderr.decode()[-2000:]
     for step in (
@@ -65,6 +66,8 @@ async def test_demo_walks_through_the_tools_over_stdio(tmp_path):
         "get_insights_by_record",
         "render_transcript",
         "get_insights_by_session",
+        "search_calls",
+        "list_next_steps",
     ):
         assert step in output
 

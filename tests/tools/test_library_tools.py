@@ -4,7 +4,7 @@ sandbox; and the library serving the single-call tools with no request to the pl
 from __future__ import annotations
 
 import re
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import anyio
 import pytest
@@ -24,7 +24,13 @@ from tools.source import CallSource
 from .conftest import insights_requests, library_calls, sample
 
 pytestmark = pytest.mark.anyio
-WIDE = {"date_from": "2026-01-01"}  # the whole sample account (calls are within the last month)
+
+
+def _days_ago(days: int) -> str:
+    return (datetime.now(UTC) - timedelta(days=days)).date().isoformat()
+
+
+WIDE = {"date_from": _days_ago(40)}  # the whole sample account: its calls are within the last month
 
 
 def _coverage_line(platform: SandboxPlatform) -> str:
@@ -50,7 +56,7 @@ async def test_search_finds_the_call_and_quotes_the_speaker_time_and_marked_word
 
 
 async def test_every_search_answer_states_its_coverage(library_deps: Deps, platform: SandboxPlatform) -> None:
-    result = await search.search_calls(library_deps, query="credit", date_from="2026-11-01")
+    result = await search.search_calls(library_deps, query="credit", date_from=_days_ago(29))
     assert result.coverage.text.startswith(_coverage_line(platform).split("; last sync")[0])
     assert result.coverage.pending == 1 and not result.coverage.complete
     assert "not complete" in result.hint
@@ -199,7 +205,7 @@ async def test_a_cursor_of_another_range_is_refused(library_deps: Deps) -> None:
     page = await rollups.list_next_steps(library_deps, **WIDE, limit=2)
     assert page.cursor
     with pytest.raises(ToolFailure, match="same date range"):
-        await rollups.list_next_steps(library_deps, date_from="2026-02-01", limit=2, cursor=page.cursor)
+        await rollups.list_next_steps(library_deps, date_from=_days_ago(100), limit=2, cursor=page.cursor)
 
 
 # --- call_stats ------------------------------------------------------------------------------------------------
@@ -217,7 +223,7 @@ async def test_stats_by_owner_count_every_indexed_call_and_render_a_table(
 
 
 async def test_stats_by_week_come_in_time_order_with_a_trend(library_deps: Deps) -> None:
-    result = await rollups.call_stats(library_deps, date_from="2026-10-01", group_by="week")
+    result = await rollups.call_stats(library_deps, date_from=_days_ago(60), group_by="week")
     keys = [row.key for row in result.rows]
     assert keys == sorted(keys) and len(keys) >= 8
     assert all(row.trend for row in result.rows[1:])
@@ -324,7 +330,7 @@ async def test_a_cross_call_tool_waits_for_the_running_sync_of_its_range_and_rep
     with anyio.fail_after(30):
         async with client_for(platform) as client, service.running(client):  # the catch-up is announced at once
             deps = Deps(source=CallSource(client, data_source="sandbox sample data"), library=service)
-            result = await rollups.list_next_steps(deps, date_from="2026-11-01", progress=progress)
+            result = await rollups.list_next_steps(deps, date_from=_days_ago(29), progress=progress)
     assert result.coverage.indexed == sum(len(c.recordings) for c in library_calls(platform))
     values = [done for done, _, _ in reported]
     assert len(values) >= 3 and values == sorted(set(values)), "progress only grows"
