@@ -93,9 +93,9 @@ class LibraryService:
         sync_every: float | None = SYNC_EVERY,
         start_delay: float = START_DELAY,
     ) -> None:
-        if settings.path is None:
-            raise ValueError("LibraryService needs a library path (the library is off)")
-        self.path = settings.path
+        if not settings.enabled:
+            raise ValueError("LibraryService needs the library on")
+        self.settings = settings
         self.sync_every = sync_every
         self.start_delay = start_delay
         self._store: LibraryStore | None = None
@@ -112,13 +112,15 @@ class LibraryService:
             return self._store
         async with self._opening:
             if self._store is None:
+                path = self.settings.path  # resolved here: platformdirs stays out of the cold start
+                assert path is not None  # enabled, checked in __init__
                 try:
-                    self._store = await open_store(self.path)
+                    self._store = await open_store(path)
                 except LibraryError:
                     raise
                 except OSError as err:  # the directory cannot be made or the file read: say what to change
                     raise LibraryUnavailableError(
-                        f"The call library at {self.path} cannot be opened ({err.strerror or type(err).__name__}). "
+                        f"The call library at {path} cannot be opened ({err.strerror or type(err).__name__}). "
                         "Check RINGSENSE_DATA_DIR and its permissions."
                     ) from err
             return self._store
