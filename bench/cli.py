@@ -18,13 +18,14 @@ import anyio
 from bench.cold import measure_cold_start
 from bench.library import LibraryConfig, measure_library
 from bench.library_sync import SyncConfig, measure_sync
+from bench.library_tools import ToolsConfig, measure_tools
 from bench.rate import RateConfig, measure_rate
 from bench.render import RenderConfig, measure_render
 from bench.results import Measure, table
 from bench.stdio_calls import StdioConfig, measure_over_stdio
 
 DEFAULT_OUTPUT = "bench-results.json"
-GROUPS = ("cold", "stdio", "render", "rate", "library")
+GROUPS = ("cold", "stdio", "render", "rate", "library", "tools")
 
 
 @dataclass(frozen=True)
@@ -35,6 +36,7 @@ class Config:
     rate: RateConfig
     library: LibraryConfig
     sync: SyncConfig
+    tools: ToolsConfig
 
 
 FULL = Config(
@@ -47,6 +49,8 @@ FULL = Config(
     # Issue 9's size: 10,000 calls, about 3 million utterances.
     library=LibraryConfig(calls=10_000, utterances_per_call=300, repeats=5),
     sync=SyncConfig(recordings=200, limit=50, window=6.0),
+    # Issue 9's roll-up: a month of 500 calls.
+    tools=ToolsConfig(calls=500),
 )
 # Same shapes, small sizes: every measure, in well under a minute.
 QUICK = Config(
@@ -56,6 +60,7 @@ QUICK = Config(
     rate=RateConfig(recordings=40, limit=10, window=0.5),
     library=LibraryConfig(calls=100, utterances_per_call=40, repeats=1),
     sync=SyncConfig(recordings=20, limit=8, window=0.5),
+    tools=ToolsConfig(calls=40),
 )
 
 
@@ -92,6 +97,8 @@ def run(config: Config, groups: Sequence[str], progress: Callable[[str], None]) 
     if "library" in groups:
         measures += anyio.run(measure_library, config.library, progress)
         measures += anyio.run(measure_sync, config.sync, progress)
+    if "tools" in groups:
+        measures += anyio.run(measure_tools, config.tools, progress)
     return measures
 
 

@@ -243,10 +243,9 @@ def register_tools(mcp: MCPServer, runtime: Runtime) -> None:
         limit: SearchLimit = DEFAULT_SEARCH_LIMIT,
         cursor: Cursor = None,
     ) -> SearchCallsResult:
-        """Full-text search across all analysed calls (transcripts, summaries, highlights, next steps, notes) in
-        one call: ranked calls with quoted snippets (speaker, m:ss, matches in **bold**) and record_id/session_id
-        to drill in. Use for "which calls mentioned X?". speaker/speaker_side limit matches to what that person or
-        side said. Always report the coverage line: the library may not hold every call yet."""
+        """Full-text search across all analysed calls (transcripts and AI sections): ranked calls with quotes
+        (speaker, m:ss, matches in **bold**) and record_id/session_id to drill in. For "which calls mentioned X?".
+        Report the coverage line."""
         async with tool_errors("search_calls"):
             return await tools.search.search_calls(
                 runtime.deps,
@@ -273,14 +272,12 @@ def register_tools(mcp: MCPServer, runtime: Runtime) -> None:
         date_to: DateTo = None,
         group_by: StepsGroupBy = "owner",
         owner: NameFilter = None,
-        direction: DirectionArg = None,
         detail: StepsDetail = "concise",
         limit: StepsPerPage = DEFAULT_STEPS_PER_PAGE,
         cursor: Cursor = None,
     ) -> NextStepsResult:
-        """Every next step promised on the calls of a date range in one call, grouped by owner or call, each with
-        who said it, m:ss, any due date and its record_id. Use for "what did we promise this week?" instead of
-        reading calls one by one. Report the coverage line."""
+        """Every next step promised on the calls of a date range, in one call: grouped by owner or call, with speaker,
+        m:ss, due date and record_id. For "what did we promise this week?". Report the coverage line."""
         async with tool_errors("list_next_steps"):
             return await tools.rollups.list_next_steps(
                 runtime.deps,
@@ -288,7 +285,6 @@ def register_tools(mcp: MCPServer, runtime: Runtime) -> None:
                 date_to=date_to,
                 group_by=group_by,
                 owner=owner,
-                direction=direction,
                 detail=detail,
                 limit=limit,
                 cursor=cursor,
@@ -304,10 +300,9 @@ def register_tools(mcp: MCPServer, runtime: Runtime) -> None:
         owner: NameFilter = None,
         direction: DirectionArg = None,
         phone_number: PhoneNumber = None,
-        domain: AnyDomain = None,
     ) -> CallStatsResult:
-        """Calls, talk time, average AI score and sentiment per owner, external number, direction, day or week,
-        with a trend and a ready markdown table. Use for "how are Dana's scores trending?". Report coverage."""
+        """Calls, talk time, AI score and sentiment per owner, external number, direction, day or week, with trends
+        and a markdown table. For "how are Dana's scores trending?". Report the coverage line."""
         async with tool_errors("call_stats"):
             return await tools.rollups.call_stats(
                 runtime.deps,
@@ -317,6 +312,5 @@ def register_tools(mcp: MCPServer, runtime: Runtime) -> None:
                 owner=owner,
                 direction=direction,
                 phone_number=phone_number,
-                domain=domain,
                 progress=_progress(ctx),
             )

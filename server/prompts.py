@@ -90,12 +90,13 @@ def register_prompts(mcp: MCPServer) -> None:
         date_from, date_to = _when(date_from, "date_from"), _when(date_to, "date_to")
         return (
             f"Build a digest of next steps from recorded calls between {date_from} and {date_to}.\n"
-            f"1. list_recorded_calls(date_from='{date_from}', date_to='{date_to}') — follow the cursor until has_more "
-            "is false.\n"
-            "2. For each call, get_insights_by_record(record_id=..., sections=['next_steps']) (or "
-            "get_insights_by_session for calls with several record_ids).\n"
+            f"1. list_next_steps(date_from='{date_from}', date_to='{date_to}') returns them all from the call library "
+            "in one call, grouped by owner; follow cursor until it is null, and state its coverage line.\n"
+            "2. Only if it says the call library is off: "
+            f"list_recorded_calls(date_from='{date_from}', date_to='{date_to}') — follow the cursor until has_more is "
+            "false — then get_insights_by_record(record_id=..., sections=['next_steps']) for each call.\n"
             "3. Group the next steps by owner, each with the call (date, other party), the m:ss timestamp and any "
-            "due date that was said. Skip calls whose insights are not ready and list them at the end. " + _UNTRUSTED
+            "due date that was said. List calls whose insights are not ready at the end. " + _UNTRUSTED
         )
 
     @mcp.prompt(title="Weekly team digest")

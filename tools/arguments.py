@@ -181,28 +181,28 @@ SearchText = Annotated[
     str,
     Field(
         max_length=MAX_QUERY_CHARS,
-        description='Words (all must appear), "exact phrase", a OR b, -exclude, prefix*. Empty: filters only.',
+        description='Words (all must appear), "a phrase", a OR b, -word, prefix*. Empty: filters only.',
     ),
 ]
 NameFilter = Annotated[str | None, Field(max_length=MAX_NAME_CHARS, description="A name or extension id.")]
 SpeakerSide = Annotated[
     Literal["internal", "external"] | None,
-    Field(description="Only words said by our people (internal) or by customers and partners (external)."),
+    Field(description="Only what our people (internal) or the other party (external) said."),
 ]
-MinScore = Annotated[float | None, Field(ge=0, le=10, description="AI score at least (0-10).")]
-MaxScore = Annotated[float | None, Field(ge=0, le=10, description="AI score at most (0-10).")]
+MinScore = Annotated[float | None, Field(ge=0, le=10, description="Lowest AI score (0-10).")]
+MaxScore = Annotated[float | None, Field(ge=0, le=10, description="Highest AI score (0-10).")]
 AnyDomain = Annotated[
     Literal["pbx", "rcv", "rcx", "nice-incontact", "ms-teams"] | None,
-    Field(description="Only calls of this domain (pbx = RingEX voice)."),
+    Field(description="Only this domain."),
 ]
 SearchLimit = Annotated[int, Field(ge=1, le=MAX_SEARCH_LIMIT, description="Calls per page.")]
-StepsGroupBy = Annotated[Literal["owner", "call"], Field(description="Group by call owner (default) or by call.")]
-StepsDetail = Annotated[Literal["concise", "full"], Field(description="full adds the transcript line of each step.")]
+StepsGroupBy = Annotated[Literal["owner", "call"], Field(description="By call owner or by call.")]
+StepsDetail = Annotated[Literal["concise", "full"], Field(description="full adds the transcript line.")]
 StepsPerPage = Annotated[int, Field(ge=1, le=MAX_STEPS_PER_PAGE, description="Next steps per page.")]
 StatsGroupBy = Annotated[
     Literal["owner", "external_number", "direction", "day", "week"], Field(description="One row per this.")
 ]
 SearchFrom = Annotated[
     str | None,
-    Field(max_length=MAX_DATE_CHARS, description="Start: YYYY-MM-DD or ISO datetime. Default: a year back."),
+    Field(max_length=MAX_DATE_CHARS, description="Start: YYYY-MM-DD or ISO datetime. Default: a year ago."),
 ]

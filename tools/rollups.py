@@ -6,12 +6,14 @@ import base64
 import binascii
 import hashlib
 import json
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 from typing import Literal
 
 from server.library import NextStep, NextStepsQuery, StatsQuery, StatsRow
 from server.library.store import Direction, GroupBy
 
-from .calls import normalise_phone, resolve_range
+from .calls import MAX_RANGE_DAYS, normalise_phone, resolve_range
 from .deps import Deps
 from .errors import ToolFailure
 from .formatting import clock, iso_utc, neutralise
@@ -31,28 +33,47 @@ def _fingerprint(*parts: object) -> str:
     return hashlib.blake2b(repr(parts).encode(), digest_size=8).hexdigest()
 
 
-def _encode(offset: int, fingerprint: str) -> str:
-    raw = json.dumps({"o": offset, "f": fingerprint}, separators=(",", ":")).encode()
-    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+@dataclass(frozen=True)
+class _Position:
+    """Where a page of next steps starts: the range is kept in the cursor, so a default `date_to` ("now") does not
+    move between pages."""
 
+    offset: int
+    date_from: datetime
+    date_to: datetime
 
-def _decode(cursor: str, fingerprint: str) -> int:
-    stale = ToolFailure(
-        "This cursor does not belong to these arguments (or is damaged): repeat the same date range, group_by, "
-        "owner and direction with the cursor of the previous page, or leave cursor out to start again."
-    )
-    if len(cursor) > MAX_STEPS_CURSOR_CHARS:
-        raise stale
-    try:
-        data = json.loads(base64.urlsafe_b64decode(cursor.encode("ascii") + b"=="))
-    except (ValueError, UnicodeError, binascii.Error):
-        raise stale from None
-    if not isinstance(data, dict) or data.get("f") != fingerprint:
-        raise stale
-    offset = data.get("o")
-    if not isinstance(offset, int) or isinstance(offset, bool) or offset < 1:
-        raise stale
-    return offset
+    def encode(self, fingerprint: str) -> str:
+        raw = json.dumps(
+            {"o": self.offset, "a": iso_utc(self.date_from), "b": iso_utc(self.date_to), "f": fingerprint},
+            separators=(",", ":"),
+        ).encode()
+        return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+    @classmethod
+    def decode(cls, cursor: str, fingerprint: str) -> _Position:
+        stale = ToolFailure(
+            "This cursor does not belong to these arguments (or is damaged): repeat the same group_by and owner "
+            "with the cursor of the previous page, or leave cursor out to start again."
+        )
+        if len(cursor) > MAX_STEPS_CURSOR_CHARS:
+            raise stale
+        try:
+            data = json.loads(base64.urlsafe_b64decode(cursor.encode("ascii") + b"=="))
+            if not isinstance(data, dict) or data.get("f") != fingerprint:
+                raise stale
+            position = cls(
+                data["o"],
+                datetime.fromisoformat(data["a"].replace("Z", "+00:00")),
+                datetime.fromisoformat(data["b"].replace("Z", "+00:00")),
+            )
+        except (ValueError, KeyError, TypeError, AttributeError, UnicodeError, binascii.Error):
+            raise stale from None
+        offset = position.offset
+        if not isinstance(offset, int) or isinstance(offset, bool) or offset < 1 or position.date_from.tzinfo is None:
+            raise stale
+        if not timedelta(0) < position.date_to - position.date_from <= timedelta(days=MAX_RANGE_DAYS):
+            raise stale  # a cursor is not signed: hold it to the limits of a fresh query
+        return position
 
 
 def _due(step: NextStep) -> str | None:
@@ -92,9 +113,19 @@ async def list_next_steps(
     Raises ToolFailure (library off, bad dates or cursor) and `LibraryQueryError` (arguments the library refuses).
     """
     now = deps.now()
-    start, end = resolve_range(date_from, date_to, now)
-    fingerprint = _fingerprint(iso_utc(start), iso_utc(end), group_by, owner, direction)
-    offset = _decode(cursor, fingerprint) if cursor else 0
+    fingerprint = _fingerprint(group_by, owner, direction)
+    if cursor:
+        position = _Position.decode(cursor, fingerprint)
+        start, end, offset = position.date_from, position.date_to, position.offset
+        if date_from or date_to:
+            asked_from, asked_to = resolve_range(date_from, date_to, now)
+            if (date_from and asked_from != start) or (date_to and asked_to != end):
+                raise ToolFailure(
+                    "The cursor belongs to another date range; pass the same dates, or none, with the cursor."
+                )
+    else:
+        start, end = resolve_range(date_from, date_to, now)
+        offset = 0
     reader = await reader_for(deps.library, start, end, progress)
     result = await reader.next_steps(
         NextStepsQuery(date_from=start, date_to=end, group_by=group_by, owner=owner, direction=direction)
@@ -109,7 +140,7 @@ async def list_next_steps(
             groups.append(StepGroup(key=group.key, label=neutralise(group.label), total=len(group.steps), steps=[]))
         groups[-1].steps.append(_item(step, detail))
     end_offset = offset + len(page)
-    next_cursor = _encode(end_offset, fingerprint) if end_offset < result.total else None
+    next_cursor = _Position(end_offset, start, end).encode(fingerprint) if end_offset < result.total else None
     coverage = coverage_info(result.coverage, now)
     hint = (
         "Each step names its call: get_insights_by_record(record_id) for the context, render_transcript(record_id, "

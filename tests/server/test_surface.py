@@ -108,7 +108,13 @@ async def test_missing_resources_are_a_resource_not_found_error(connect, uri):
 async def test_prompts_are_listed_and_reference_the_tools(connect):
     async with connect() as client:
         prompts = {p.name for p in (await client.list_prompts()).prompts}
-        assert prompts == {"call_recap", "follow_up_email", "coaching_review", "next_steps_digest"}
+        assert prompts == {
+            "call_recap",
+            "follow_up_email",
+            "coaching_review",
+            "next_steps_digest",
+            "weekly_team_digest",
+        }
         recap = await client.get_prompt("call_recap", {"record_id": "2728084995017"})
         digest = await client.get_prompt("next_steps_digest", {"date_from": "2026-11-01", "date_to": "2026-11-20"})
     assert "get_insights_by_record(record_id='2728084995017')" in recap.messages[0].content.text

@@ -3,6 +3,7 @@ sandbox; and the library serving the single-call tools with no request to the pl
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from datetime import UTC, datetime, timedelta
 
@@ -187,6 +188,15 @@ async def test_next_steps_pages_cover_every_step_exactly_once(library_deps: Deps
     assert paged == [(s.record_id, s.text) for g in everything.groups for s in g.steps]
 
 
+async def test_next_steps_pages_hold_their_range_while_the_clock_moves(library_deps: Deps) -> None:
+    """Without date_to the range ends "now": the cursor keeps the first page's end, so later pages still match."""
+    moments = iter(datetime.now(UTC) + timedelta(minutes=minute) for minute in range(100))
+    ticking = dataclasses.replace(library_deps, now=lambda: next(moments))
+    first = await rollups.list_next_steps(ticking, date_from=_days_ago(40), limit=5)
+    second = await rollups.list_next_steps(ticking, date_from=_days_ago(40), limit=5, cursor=first.cursor)
+    assert second.date_to == first.date_to and second.groups
+
+
 async def test_next_steps_by_call_in_full_detail_carry_the_transcript_evidence(library_deps: Deps) -> None:
     result = await rollups.list_next_steps(library_deps, **WIDE, group_by="call", detail="full", limit=200)
     assert all(group.key == step.record_id for group in result.groups for step in group.steps)
@@ -204,7 +214,7 @@ async def test_a_next_steps_cursor_for_other_arguments_is_refused(library_deps: 
 async def test_a_cursor_of_another_range_is_refused(library_deps: Deps) -> None:
     page = await rollups.list_next_steps(library_deps, **WIDE, limit=2)
     assert page.cursor
-    with pytest.raises(ToolFailure, match="same date range"):
+    with pytest.raises(ToolFailure, match="another date range"):
         await rollups.list_next_steps(library_deps, date_from=_days_ago(100), limit=2, cursor=page.cursor)
 
 
