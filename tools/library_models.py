@@ -82,12 +82,21 @@ class StepGroup(Output):
     steps: list[StepItem]
 
 
+class OwnerTotal(Output):
+    key: str = Field(description="Owner extension id; pass as owner to see only theirs.")
+    label: str
+    steps: int
+    calls: int = Field(description="Calls with next steps.")
+    due_dated: int = Field(description="Steps with a due date said.")
+
+
 class NextStepsResult(Output):
     date_from: str
     date_to: str
     group_by: Literal["owner", "call"]
     total: int = Field(description="Next steps in the range, across all pages.")
-    groups: list[StepGroup]
+    owners: list[OwnerTotal] | None = Field(None, description="By owner: every owner's totals for the whole range.")
+    groups: list[StepGroup] = Field(description="This page's steps; owners take turns, so page 1 shows everyone.")
     cursor: str | None = Field(None, description="Pass back with the same arguments for the next page.")
     coverage: CoverageInfo
     data_source: DataSource

@@ -6,11 +6,13 @@ import base64
 import binascii
 import hashlib
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from itertools import zip_longest
 from typing import Literal
 
-from server.library import NextStep, NextStepsQuery, StatsQuery, StatsRow
+from server.library import NextStep, NextStepGroup, NextStepsQuery, StatsQuery, StatsRow
 from server.library.store import Direction, GroupBy
 
 from .calls import MAX_RANGE_DAYS, normalise_phone, resolve_range
@@ -18,7 +20,7 @@ from .deps import Deps
 from .errors import ToolFailure
 from .formatting import clock, iso_utc, neutralise
 from .library import LIBRARY_DATA_SOURCE, Progress, coverage_info, reader_for
-from .library_models import CallStatsResult, NextStepsResult, StatsRowOut, StepGroup, StepItem
+from .library_models import CallStatsResult, NextStepsResult, OwnerTotal, StatsRowOut, StepGroup, StepItem
 
 DEFAULT_STEPS_PER_PAGE = 40  # about 4,000 tokens with coverage: a roll-up a model can read in one turn
 MAX_STEPS_PER_PAGE = 200
@@ -95,6 +97,25 @@ def _item(step: NextStep, detail: StepsDetail) -> StepItem:
     )
 
 
+def _order(groups: Sequence[NextStepGroup], group_by: str) -> list[tuple[NextStepGroup, NextStep]]:
+    """The order steps are paged in. By owner, the owners take turns (each one's oldest call first), so the first
+    page already shows what everyone promised; by call, call after call."""
+    if group_by != "owner":
+        return [(group, step) for group in groups for step in group.steps]
+    turns = zip_longest(*([(group, step) for step in group.steps] for group in groups))
+    return [pair for turn in turns for pair in turn if pair is not None]
+
+
+def _owner(group: NextStepGroup) -> OwnerTotal:
+    return OwnerTotal(
+        key=group.key,
+        label=neutralise(group.label),
+        steps=len(group.steps),
+        calls=len({step.call.record_id for step in group.steps}),
+        due_dated=sum(step.due is not None for step in group.steps),
+    )
+
+
 async def list_next_steps(
     deps: Deps,
     *,
@@ -132,13 +153,15 @@ async def list_next_steps(
     )
     if offset > result.total:
         raise ToolFailure(f"The cursor is past the end: {result.total} next steps in this range. Start again.")
-    flat = [(group, step) for group in result.groups for step in group.steps]
-    page = flat[offset : offset + limit]
-    groups: list[StepGroup] = []
+    page = _order(result.groups, group_by)[offset : offset + limit]
+    groups: dict[str, StepGroup] = {}
     for group, step in page:
-        if not groups or groups[-1].key != group.key:
-            groups.append(StepGroup(key=group.key, label=neutralise(group.label), total=len(group.steps), steps=[]))
-        groups[-1].steps.append(_item(step, detail))
+        if group.key not in groups:
+            groups[group.key] = StepGroup(
+                key=group.key, label=neutralise(group.label), total=len(group.steps), steps=[]
+            )
+        groups[group.key].steps.append(_item(step, detail))
+    owners = [_owner(group) for group in result.groups] if group_by == "owner" else None
     end_offset = offset + len(page)
     next_cursor = _Position(end_offset, start, end).encode(fingerprint) if end_offset < result.total else None
     coverage = coverage_info(result.coverage, now)
@@ -157,7 +180,8 @@ async def list_next_steps(
         date_to=iso_utc(end) or "",
         group_by=group_by,
         total=result.total,
-        groups=groups,
+        owners=owners,
+        groups=list(groups.values()),
         cursor=next_cursor,
         coverage=coverage,
         data_source=LIBRARY_DATA_SOURCE,

@@ -185,7 +185,15 @@ async def test_next_steps_pages_cover_every_step_exactly_once(library_deps: Deps
         cursor = page.cursor
         if cursor is None:
             break
-    assert paged == [(s.record_id, s.text) for g in everything.groups for s in g.steps]
+    assert sorted(paged) == sorted((s.record_id, s.text) for g in everything.groups for s in g.steps)
+    assert len(paged) == everything.total
+
+
+async def test_the_first_page_by_owner_shows_every_owner_and_their_totals(library_deps: Deps) -> None:
+    page = await rollups.list_next_steps(library_deps, **WIDE, limit=8)
+    assert page.owners is not None and sum(owner.steps for owner in page.owners) == page.total
+    assert {group.key for group in page.groups} == {owner.key for owner in page.owners}, "owners take turns"
+    assert page.cursor is not None
 
 
 async def test_next_steps_pages_hold_their_range_while_the_clock_moves(library_deps: Deps) -> None:
