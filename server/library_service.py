@@ -25,12 +25,12 @@ from typing import TYPE_CHECKING, Any
 import anyio
 
 from server.config import LibrarySettings
-from server.library import LibraryError, LibraryStore, LibraryUnavailableError, open_store
 from server.ringsense import RingSenseClient, RingSenseError
 from tools.formatting import iso_utc
 from tools.library import Progress
 
 if TYPE_CHECKING:
+    from server.library import LibraryStore
     from server.library.sync import SyncProgress, SyncSummary
 
 __all__ = ["SYNC_EVERY", "LibraryService"]
@@ -110,14 +110,15 @@ class LibraryService:
         """The open library; raises `LibraryUnavailableError`/`LibrarySchemaError` when it cannot be opened."""
         if self._store is not None:
             return self._store
+        # Imported on first use, like everything of the library: it stays out of the server's cold start.
+        from server.library import LibraryUnavailableError, open_store
+
         async with self._opening:
             if self._store is None:
                 path = self.settings.path  # resolved here: platformdirs stays out of the cold start
                 assert path is not None  # enabled, checked in __init__
                 try:
                     self._store = await open_store(path)
-                except LibraryError:
-                    raise
                 except OSError as err:  # the directory cannot be made or the file read: say what to change
                     raise LibraryUnavailableError(
                         f"The call library at {path} cannot be opened ({err.strerror or type(err).__name__}). "
@@ -142,6 +143,7 @@ class LibraryService:
         """A catch-up (no range) or a sync of `[date_from, date_to)` widened by an hour each side (a gap the event
         feed missed). Failures are logged and kept in `last_error`, never raised; returns None after a failure."""
         # Imported here, not at module level: the sync and SQLite code stay out of the server's cold start.
+        from server.library import LibraryError
         from server.library.sync import catch_up, sync_gap
 
         async with self._sync_lock:

@@ -18,7 +18,6 @@ import tools.permission
 import tools.render
 import tools.rollups
 import tools.search
-from server.library.errors import LibraryError
 from server.ringsense.errors import RingSenseError
 from tools.arguments import (
     DEFAULT_CALLS_PER_PAGE,
@@ -90,8 +89,6 @@ async def tool_errors(tool: str) -> AsyncIterator[None]:
         raise ToolError(str(err)) from err
     except RingSenseError as err:
         raise ToolError(describe(err)) from err
-    except LibraryError as err:  # its message is written for the model and never quotes the database
-        raise ToolError(err.message) from err
     except ToolError:
         raise
     except Exception as err:

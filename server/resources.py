@@ -13,10 +13,9 @@ from mcp.types import Completion, CompletionArgument, CompletionContext, PromptR
 
 import tools.insights
 import tools.render
-from server.library.errors import LibraryError
 from server.ringsense.errors import InvalidIdError, NotFoundError, RingSenseError
 from tools.errors import ToolFailure, describe
-from tools.library import LIBRARY_OFF
+from tools.library import LIBRARY_OFF, library_errors
 
 from .runtime import Runtime
 
@@ -58,9 +57,10 @@ def register_resources(mcp: MCPServer, runtime: Runtime) -> None:
         if runtime.library is None:
             return json.dumps({"enabled": False, "what_to_do": LIBRARY_OFF}, indent=2)
         try:
-            status = await runtime.library.status()
-        except LibraryError as err:
-            raise ResourceError(f"ringsense://library/status: {err.message}") from err
+            async with library_errors():
+                status = await runtime.library.status()
+        except ToolFailure as err:
+            raise ResourceError(f"ringsense://library/status: {err}") from err
         return json.dumps({"enabled": True, **status}, indent=2)
 
     @mcp.resource("ringsense://{domain}/records/{record_id}", mime_type="application/json", title="Recording insights")

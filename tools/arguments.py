@@ -10,13 +10,12 @@ from typing import Annotated, Literal, get_args
 
 from pydantic import Field
 
-from server.library.store import MAX_SEARCH_LIMIT
 from server.ringsense.params import MAX_ID_LENGTH
 
 from .calls import DEFAULT_CALLS_PER_PAGE, MAX_CALLS_PER_PAGE, Direction
 from .models import Detail, Section, TranscriptFormat
 from .rollups import DEFAULT_STEPS_PER_PAGE, MAX_STEPS_PER_PAGE
-from .search import DEFAULT_SEARCH_LIMIT, MAX_QUERY_CHARS
+from .search import DEFAULT_SEARCH_LIMIT, MAX_QUERY_CHARS, MAX_SEARCH_LIMIT
 from .transcript import (
     DEFAULT_MAX_CHARS,
     DEFAULT_PAGE_TURNS,

@@ -8,18 +8,21 @@ tools answer from the library when it holds the call, with no request to RingCen
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from contextlib import asynccontextmanager
 from dataclasses import replace
 from datetime import datetime, timedelta
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
-from server.library import CallRef, Coverage, LibraryError, LibraryReader, LibraryStore, Snippet, StoredCall
 from server.ringsense.models import InsightType, RecordingInsights, SessionInsights
 
 from .errors import ToolFailure
 from .formatting import clock, iso_utc, neutralise
 from .library_models import CallBrief, CoverageInfo, Quote
 from .models import DataSource
+
+if TYPE_CHECKING:
+    from server.library import CallRef, Coverage, LibraryReader, LibraryStore, Snippet, StoredCall
 
 __all__ = [
     "LIBRARY_OFF",
@@ -29,6 +32,7 @@ __all__ = [
     "Progress",
     "call_brief",
     "coverage_info",
+    "library_errors",
     "quote",
     "reader_for",
 ]
@@ -65,17 +69,38 @@ class LibraryAccess(Protocol):
         ...
 
 
+def _library_error(err: Exception) -> str | None:
+    """The message of a call-library error, else None. The library module is imported here, not at the top: it
+    stays out of the server's cold start, and is loaded anyway by the time one of its errors exists."""
+    from server.library.errors import LibraryError
+
+    return err.message if isinstance(err, LibraryError) else None
+
+
+@asynccontextmanager
+async def library_errors() -> AsyncIterator[None]:
+    """Raise the library's errors as ToolFailure: their messages say what to change and never quote the database."""
+    try:
+        yield
+    except Exception as err:
+        message = _library_error(err)
+        if message is None:
+            raise
+        raise ToolFailure(message) from err
+
+
 async def reader_for(
     library: LibraryAccess | None, date_from: datetime, date_to: datetime, progress: Progress | None = None
 ) -> LibraryReader:
     """The library, once a running sync of the range has finished (or SYNC_WAIT_SECONDS have passed).
 
-    Raises ToolFailure when the library is off, `LibraryError` when it cannot be opened.
+    Raises ToolFailure when the library is off or cannot be opened.
     """
     if library is None:
         raise ToolFailure(LIBRARY_OFF)
     await library.settle(date_from, date_to, wait_seconds=SYNC_WAIT_SECONDS, progress=progress)
-    return await library.reader()
+    async with library_errors():
+        return await library.reader()
 
 
 def coverage_info(coverage: Coverage, now: datetime) -> CoverageInfo:
@@ -114,7 +139,7 @@ def call_brief(call: CallRef) -> CallBrief:
 
 def quote(snippet: Snippet) -> Quote:
     # neutralise() keeps lengths (3 characters for 3), so the match offsets still point at the matched words.
-    marked = Snippet(snippet.section, neutralise(snippet.text), snippet.marks).marked()
+    marked = replace(snippet, text=neutralise(snippet.text)).marked()
     return Quote(
         text=marked,
         speaker=neutralise(snippet.speaker) if snippet.speaker else None,
@@ -139,8 +164,11 @@ class LibraryCalls:
     async def _reader(self) -> LibraryStore | None:
         try:
             return await self._access.reader()
-        except LibraryError as err:
-            _log.warning("call library unavailable, asking RingCentral instead: %s", err.message)
+        except Exception as err:
+            message = _library_error(err)
+            if message is None:
+                raise
+            _log.warning("call library unavailable, asking RingCentral instead: %s", message)
             return None
 
     async def recording(
@@ -151,8 +179,11 @@ class LibraryCalls:
             return None
         try:
             stored = await reader.get_by_record(record_id, domain)
-        except LibraryError as err:
-            _log.warning("call library lookup failed, asking RingCentral instead: %s", err.message)
+        except Exception as err:
+            message = _library_error(err)
+            if message is None:
+                raise
+            _log.warning("call library lookup failed, asking RingCentral instead: %s", message)
             return None
         return stored.insights if stored is not None and _answers(stored, insight_types) else None
 
@@ -164,8 +195,11 @@ class LibraryCalls:
             return None
         try:
             stored = await reader.get_by_session(session_id, domain)
-        except LibraryError as err:
-            _log.warning("call library lookup failed, asking RingCentral instead: %s", err.message)
+        except Exception as err:
+            message = _library_error(err)
+            if message is None:
+                raise
+            _log.warning("call library lookup failed, asking RingCentral instead: %s", message)
             return None
         if not stored or not all(_answers(call, insight_types) for call in stored):
             return None

@@ -10,17 +10,18 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from itertools import zip_longest
-from typing import Literal
-
-from server.library import NextStep, NextStepGroup, NextStepsQuery, StatsQuery, StatsRow
-from server.library.store import Direction, GroupBy
+from typing import TYPE_CHECKING, Literal
 
 from .calls import MAX_RANGE_DAYS, normalise_phone, resolve_range
 from .deps import Deps
 from .errors import ToolFailure
 from .formatting import clock, iso_utc, neutralise
-from .library import LIBRARY_DATA_SOURCE, Progress, coverage_info, reader_for
+from .library import LIBRARY_DATA_SOURCE, Progress, coverage_info, library_errors, reader_for
 from .library_models import CallStatsResult, NextStepsResult, OwnerTotal, StatsRowOut, StepGroup, StepItem
+
+if TYPE_CHECKING:
+    from server.library import NextStep, NextStepGroup, StatsRow
+    from server.library.store import Direction, GroupBy
 
 DEFAULT_STEPS_PER_PAGE = 40  # about 4,000 tokens with coverage: a roll-up a model can read in one turn
 MAX_STEPS_PER_PAGE = 200
@@ -131,8 +132,10 @@ async def list_next_steps(
 ) -> NextStepsResult:
     """Every next step of the calls recorded in the range, grouped, paged, with coverage.
 
-    Raises ToolFailure (library off, bad dates or cursor) and `LibraryQueryError` (arguments the library refuses).
+    Raises ToolFailure: the library is off, bad dates or cursor, or arguments the library refuses.
     """
+    from server.library import NextStepsQuery  # lazy: the library stays out of the cold start
+
     now = deps.now()
     fingerprint = _fingerprint(group_by, owner, direction)
     if cursor:
@@ -148,9 +151,10 @@ async def list_next_steps(
         start, end = resolve_range(date_from, date_to, now)
         offset = 0
     reader = await reader_for(deps.library, start, end, progress)
-    result = await reader.next_steps(
-        NextStepsQuery(date_from=start, date_to=end, group_by=group_by, owner=owner, direction=direction)
-    )
+    async with library_errors():
+        result = await reader.next_steps(
+            NextStepsQuery(date_from=start, date_to=end, group_by=group_by, owner=owner, direction=direction)
+        )
     if offset > result.total:
         raise ToolFailure(f"The cursor is past the end: {result.total} next steps in this range. Start again.")
     page = _order(result.groups, group_by)[offset : offset + limit]
@@ -248,22 +252,25 @@ async def call_stats(
 ) -> CallStatsResult:
     """Counts, talk time, AI score and sentiment per group with a trend, as rows and a markdown table.
 
-    Raises ToolFailure (library off, bad dates or number) and `LibraryQueryError` (arguments the library refuses).
+    Raises ToolFailure: the library is off, bad dates or number, or arguments the library refuses.
     """
+    from server.library import StatsQuery  # lazy: the library stays out of the cold start
+
     now = deps.now()
     start, end = resolve_range(date_from, date_to, now)
     reader = await reader_for(deps.library, start, end, progress)
-    result = await reader.stats(
-        StatsQuery(
-            date_from=start,
-            date_to=end,
-            group_by=group_by,
-            owner=owner,
-            direction=direction,
-            phone_number=normalise_phone(phone_number),
-            domain=domain,
+    async with library_errors():
+        result = await reader.stats(
+            StatsQuery(
+                date_from=start,
+                date_to=end,
+                group_by=group_by,
+                owner=owner,
+                direction=direction,
+                phone_number=normalise_phone(phone_number),
+                domain=domain,
+            )
         )
-    )
     rows = [_row(row) for row in result.rows]
     totals = _row(result.totals)
     coverage = coverage_info(result.coverage, now)

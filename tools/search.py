@@ -3,17 +3,19 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-
-from server.library import CallFilters, SearchQuery
-from server.library.store import Direction, Side
+from typing import TYPE_CHECKING
 
 from .calls import parse_when
 from .deps import Deps
 from .errors import ToolFailure
-from .library import LIBRARY_DATA_SOURCE, Progress, call_brief, coverage_info, quote, reader_for
+from .library import LIBRARY_DATA_SOURCE, Progress, call_brief, coverage_info, library_errors, quote, reader_for
 from .library_models import CallMatch, SearchCallsResult
 
+if TYPE_CHECKING:
+    from server.library.store import Direction, Side
+
 DEFAULT_SEARCH_LIMIT = 10
+MAX_SEARCH_LIMIT = 50  # the library's own limit (server.library.store.MAX_SEARCH_LIMIT; a test holds them equal)
 MAX_QUERY_CHARS = 500
 SNIPPETS_PER_CALL = 3
 DEFAULT_SEARCH_DAYS = 365  # an open range searches the year RingSense keeps
@@ -47,9 +49,12 @@ async def search_calls(
 ) -> SearchCallsResult:
     """Ranked calls matching `query` (the library's query language) and the filters, with coverage.
 
-    Raises ToolFailure (library off, bad dates) and `LibraryQueryError` (a query, filter or cursor the library
-    cannot run; its message says what to change).
+    Raises ToolFailure: the library is off, bad dates, or a query, filter or cursor the library cannot run (the
+    message says what to change).
     """
+    # Imported here: the library's modules stay out of the server's cold start until a tool needs them.
+    from server.library import CallFilters, SearchQuery
+
     if len(query) > MAX_QUERY_CHARS:
         raise ToolFailure(f"query is {len(query)} characters; keep it under {MAX_QUERY_CHARS} (a few words).")
     now = deps.now()
@@ -68,9 +73,10 @@ async def search_calls(
         max_score=max_score,
         domain=domain,
     )
-    page = await reader.search(
-        SearchQuery(query, filters, limit=limit, snippets_per_call=SNIPPETS_PER_CALL, cursor=cursor)
-    )
+    async with library_errors():
+        page = await reader.search(
+            SearchQuery(query, filters, limit=limit, snippets_per_call=SNIPPETS_PER_CALL, cursor=cursor)
+        )
     calls = [CallMatch(call=call_brief(hit.call), quotes=[quote(s) for s in hit.snippets]) for hit in page.hits]
     coverage = coverage_info(page.coverage, now)
     if calls:

@@ -196,3 +196,14 @@ async def test_over_stdio_a_search_waits_for_the_catch_up_and_streams_progress(t
     assert not result.is_error, error_text(result)
     assert result.structured_content["calls"] and result.structured_content["coverage"]["indexed"] > 0
     assert seen and all(message and message.startswith("library sync") for _, _, message in seen)
+
+
+async def test_starting_the_server_imports_nothing_of_the_library() -> None:
+    """Cold start: the library's modules (SQLite, the sync) load when a tool or the first catch-up needs them."""
+    code = (
+        "import sys, server.cli, server.app; "
+        "print(sorted(m for m in sys.modules if m.startswith('server.library.') or m in ('server.library', 'sqlite3', 'platformdirs')))"
+    )
+    with anyio.fail_after(30):
+        result = await anyio.run_process([sys.executable, "-c", code], env={"PATH": os.environ.get("PATH", "")})
+    assert result.stdout.decode().strip() == "[]"

@@ -11,7 +11,6 @@ import anyio
 import pytest
 
 from server.config import LibrarySettings
-from server.library import LibraryQueryError
 from server.library_service import LibraryService
 from server.sandbox import SandboxPlatform
 from server.sandboxed import client_for
@@ -95,7 +94,7 @@ async def test_the_cursor_pages_through_every_match_once(library_deps: Deps) -> 
 async def test_a_cursor_from_another_query_is_refused_with_what_to_do(library_deps: Deps) -> None:
     page = await search.search_calls(library_deps, query="", **WIDE, limit=2)
     assert page.cursor
-    with pytest.raises(LibraryQueryError, match="same query"):
+    with pytest.raises(ToolFailure, match="same query"):
         await search.search_calls(library_deps, query="refund", **WIDE, limit=2, cursor=page.cursor)
 
 
@@ -106,9 +105,9 @@ async def test_a_cursor_from_another_query_is_refused_with_what_to_do(library_de
 async def test_a_malformed_query_gets_an_actionable_message_never_a_database_one(
     library_deps: Deps, query: str
 ) -> None:
-    with pytest.raises(LibraryQueryError) as caught:
+    with pytest.raises(ToolFailure) as caught:
         await search.search_calls(library_deps, query=query)
-    message = caught.value.message
+    message = str(caught.value)
     assert len(message) > 20
     assert not re.search(r"sqlite|fts5|syntax error|near \"|OperationalError", message, re.IGNORECASE)
 
@@ -134,8 +133,8 @@ async def test_a_malformed_query_gets_an_actionable_message_never_a_database_one
 async def test_hostile_queries_are_searched_as_words_or_refused_cleanly(library_deps: Deps, query: str) -> None:
     try:
         result = await search.search_calls(library_deps, query=query)
-    except LibraryQueryError as err:
-        assert not re.search(r"sqlite|fts5|syntax error", err.message, re.IGNORECASE)
+    except ToolFailure as err:
+        assert not re.search(r"sqlite|fts5|syntax error", str(err), re.IGNORECASE)
     else:
         assert result.total_calls >= 0 and result.coverage.indexed > 0
     again = await search.search_calls(library_deps, query="QuickBooks")
@@ -372,3 +371,9 @@ async def test_a_tool_asking_outside_the_running_sync_does_not_wait(platform: Sa
                 progress=progress,
             )  # fmt: skip
     assert reported == [] and result.totals.calls == 0
+
+
+def test_the_search_limit_is_the_librarys_own() -> None:
+    from server.library.store import MAX_SEARCH_LIMIT
+
+    assert search.MAX_SEARCH_LIMIT == MAX_SEARCH_LIMIT
