@@ -28,6 +28,8 @@ EXPECTED = (
     "`search` p50, filtered",
     "`next_steps` over a month",
     "`sync` of",
+    "next-steps roll-up over",
+    "tool definitions",
 )
 
 
