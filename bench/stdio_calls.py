@@ -72,6 +72,8 @@ async def measure_over_stdio(config: StdioConfig, progress: Callable[[str], None
                 "RC_APP_CLIENT_ID": SANDBOX_CLIENT_ID,
                 "RC_APP_CLIENT_SECRET": SANDBOX_CLIENT_SECRET,
                 "RC_USER_JWT": user.jwt,
+                # These figures are of the REST path: a background sync would add requests and serve the misses.
+                "RINGSENSE_LIBRARY": "off",
             }
         )
         async with (

@@ -184,7 +184,11 @@ class LibraryService:
     async def _periodic(self, client: RingSenseClient) -> None:
         await anyio.sleep(self.start_delay)
         while True:
-            await self.sync_now(client)
+            try:
+                await self.sync_now(client)
+            except Exception:  # a fault of ours must not take the server down with it: log it, try again later
+                _log.exception("call library sync failed unexpectedly")
+                self.last_error = "the sync failed unexpectedly; the server logged the details"
             if self.sync_every is None:
                 return
             await anyio.sleep(self.sync_every)

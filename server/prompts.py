@@ -100,11 +100,11 @@ def register_prompts(mcp: MCPServer) -> None:
         )
 
     @mcp.prompt(title="Weekly team digest")
-    def weekly_team_digest(week_start: When) -> str:
+    def weekly_team_digest(start_date: When) -> str:
         """A manager's digest of one week of calls: the numbers per person, every promise made, and the risks heard,
         built from the call library in a handful of tool calls."""
-        start = _when(week_start, "week_start")
-        day = parse_when(start, "week_start", end_of_day=False).date()
+        start = _when(start_date, "start_date")
+        day = parse_when(start, "start_date", end_of_day=False).date()
         end = (day + timedelta(days=6)).isoformat()
         dates = f"date_from='{day.isoformat()}', date_to='{end}'"
         return (

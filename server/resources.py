@@ -59,8 +59,8 @@ def register_resources(mcp: MCPServer, runtime: Runtime) -> None:
         try:
             async with library_errors():
                 status = await runtime.library.status()
-        except ToolFailure as err:
-            raise ResourceError(f"ringsense://library/status: {err}") from err
+        except ToolFailure as err:  # the status of a broken library is what is wrong with it
+            return json.dumps({"enabled": True, "error": str(err)}, indent=2)
         return json.dumps({"enabled": True, **status}, indent=2)
 
     @mcp.resource("ringsense://{domain}/records/{record_id}", mime_type="application/json", title="Recording insights")

@@ -14,10 +14,11 @@ ROOT = Path(__file__).resolve().parents[1]
 CONFIG = json.loads((ROOT / "claude_desktop_config.example.json").read_text())["mcpServers"]
 
 
-def entry(name: str) -> StdioServerParameters:
+def entry(name: str, data_dir: Path) -> StdioServerParameters:
     server = CONFIG[name]
     args = [arg.replace("/ABSOLUTE/PATH/TO/ringsense-mcp", str(ROOT)) for arg in server["args"]]
-    env = {"PATH": os.environ.get("PATH", ""), "HOME": os.environ.get("HOME", "/tmp"), **server.get("env", {})}
+    home = {"PATH": os.environ.get("PATH", ""), "HOME": os.environ.get("HOME", "/tmp")}
+    env = {**home, "RINGSENSE_DATA_DIR": str(data_dir), **server.get("env", {})}
     return StdioServerParameters(command=server["command"], args=args, env=env)
 
 
@@ -30,8 +31,8 @@ def test_every_entry_points_at_the_ringsense_mcp_command():
 
 
 @pytest.mark.anyio
-async def test_sandbox_entry_starts_a_working_server_with_no_credentials():
+async def test_sandbox_entry_starts_a_working_server_with_no_credentials(tmp_path):
     with anyio.fail_after(60):
-        async with Client(entry("ringsense-sandbox")) as client:
+        async with Client(entry("ringsense-sandbox", tmp_path)) as client:
             result = await client.call_tool("check_permission", {})
     assert result.structured_content["granted"] is True

@@ -199,5 +199,11 @@ def free_port() -> int:
 
 
 def subprocess_env(**variables: str) -> dict[str, str]:
-    """A minimal environment for a spawned server: PATH, HOME and what the test sets."""
-    return {"PATH": os.environ.get("PATH", ""), "HOME": os.environ.get("HOME", "/tmp"), **variables}
+    """A minimal environment for a spawned server: PATH, HOME and what the test sets. The call library is off: its
+    background sync would take the faults a test injects for a tool call (and write under HOME)."""
+    return {
+        "PATH": os.environ.get("PATH", ""),
+        "HOME": os.environ.get("HOME", "/tmp"),
+        "RINGSENSE_LIBRARY": "off",
+        **variables,
+    }

@@ -254,7 +254,7 @@ async def test_no_credential_reaches_output_or_logs_in_memory(caplog):
     REPORT.add(
         SECTION,
         f"- in memory: {witness.calls} tool calls ({witness.errors} errors) through {len(ERROR_PATHS)} error paths, "
-        f"5 resources, 4 prompts, 2 completions, {len(logged)} log records at DEBUG; {len(tokens)} issued tokens "
+        f"5 resources, 5 prompts, 2 completions, {len(logged)} log records at DEBUG; {len(tokens)} issued tokens "
         f"+ client secret + JWT searched: {len(leaked)} found",
     )
     assert not leaked, f"credentials surfaced: {leaked}"

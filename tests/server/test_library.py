@@ -161,9 +161,9 @@ async def test_the_library_status_resource_says_when_the_library_is_off(connect)
 
 async def test_the_weekly_digest_prompt_builds_on_the_cross_call_tools(connect) -> None:  # type: ignore[no-untyped-def]
     async with connect() as client:
-        prompt = await client.get_prompt("weekly_team_digest", {"week_start": "2026-11-23"})
+        prompt = await client.get_prompt("weekly_team_digest", {"start_date": "2026-11-23"})
         with pytest.raises(MCPError, match="not a real date"):
-            await client.get_prompt("weekly_team_digest", {"week_start": "2026-02-30"})
+            await client.get_prompt("weekly_team_digest", {"start_date": "2026-02-30"})
     text = prompt.messages[0].content.text
     for step in ("call_stats(", "list_next_steps(", "search_calls(", "coverage"):
         assert step in text
@@ -207,3 +207,21 @@ async def test_starting_the_server_imports_nothing_of_the_library() -> None:
     with anyio.fail_after(30):
         result = await anyio.run_process([sys.executable, "-c", code], env={"PATH": os.environ.get("PATH", "")})
     assert result.stdout.decode().strip() == "[]"
+
+
+async def test_a_library_that_cannot_be_opened_is_explained_and_single_calls_still_work(
+    platform: SandboxPlatform, tmp_path: Path
+) -> None:
+    blocker = tmp_path / "not-a-directory"
+    blocker.write_text("a file where the data directory should be")
+    settings = load_settings({"RINGSENSE_DATA_DIR": str(blocker)}, sandbox=True)
+    server = build_server(settings, client_factory=lambda: client_for(platform))
+    record_id = find_call(platform, "sales-discovery").recordings[0].record_id
+    with anyio.fail_after(30):
+        async with Client(server) as client:
+            search = await client.call_tool("search_calls", {"query": "QuickBooks"})
+            insights = await client.call_tool("get_insights_by_record", {"record_id": record_id})
+            status = await client.read_resource("ringsense://library/status")
+    assert str(blocker) in error_text(search) and "RINGSENSE_DATA_DIR" in error_text(search)
+    assert insights.structured_content["data_source"] == "sandbox sample data"
+    assert "RINGSENSE_DATA_DIR" in json.loads(status.contents[0].text)["error"]
