@@ -19,7 +19,7 @@ from mcp import Client, MCPError, StdioServerParameters
 
 from server.app import build_server
 from server.config import load_settings
-from server.sandbox import SandboxPlatform
+from server.sandbox import SANDBOX_CLIENT_ID, SANDBOX_CLIENT_SECRET, Fault, SandboxPlatform, serve_sandbox
 from server.sandboxed import client_for
 from tools.library import LIBRARY_OFF
 
@@ -28,6 +28,7 @@ from .conftest import error_text, find_call
 pytestmark = pytest.mark.anyio
 Progress = list[tuple[float, float | None, str | None]]
 # The sample calls span the last four weeks; the start-up catch-up syncs the last 30 days.
+CATCH_UP_DELAY = 4.0  # seconds the first call-log request waits: longer than a client takes to connect and ask
 WIDE = {"date_from": (datetime.now(UTC) - timedelta(days=29)).date().isoformat()}
 
 
@@ -184,18 +185,31 @@ async def test_the_background_sync_logs_no_secret(
 
 
 async def test_over_stdio_a_search_waits_for_the_catch_up_and_streams_progress(tmp_path: Path) -> None:
+    """The real process, live mode against a sandbox on loopback whose call log answers slowly, so the start-up
+    catch-up is still running when the search arrives."""
+    platform = SandboxPlatform()
+    platform.faults.inject("*/call-log", Fault.delay(CATCH_UP_DELAY), times=1)
     seen, record = recorder()
-    server = StdioServerParameters(
-        command=sys.executable,
-        args=["-m", "server", "serve", "--sandbox"],
-        env={"PATH": os.environ.get("PATH", ""), "RINGSENSE_DATA_DIR": str(tmp_path)},
-    )
-    with anyio.fail_after(60):
-        async with Client(server) as client:
-            result = await client.call_tool("search_calls", {"query": "QuickBooks"}, progress_callback=record)
+    async with serve_sandbox(platform) as url:
+        server = StdioServerParameters(
+            command=sys.executable,
+            args=["-m", "server", "serve"],
+            env={
+                "PATH": os.environ.get("PATH", ""),
+                "RINGSENSE_DATA_DIR": str(tmp_path),
+                "RC_SERVER_URL": url,
+                "RC_APP_CLIENT_ID": SANDBOX_CLIENT_ID,
+                "RC_APP_CLIENT_SECRET": SANDBOX_CLIENT_SECRET,
+                "RC_USER_JWT": platform.dataset.users[0].jwt,
+            },
+        )
+        with anyio.fail_after(60):
+            async with Client(server) as client:
+                result = await client.call_tool("search_calls", {"query": "QuickBooks"}, progress_callback=record)
     assert not result.is_error, error_text(result)
     assert result.structured_content["calls"] and result.structured_content["coverage"]["indexed"] > 0
     assert seen and all(message and message.startswith("library sync") for _, _, message in seen)
+    assert (tmp_path / "library.sqlite3").exists(), "live mode keeps the live library file"
 
 
 async def test_starting_the_server_imports_nothing_of_the_library() -> None:
