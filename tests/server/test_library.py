@@ -216,7 +216,8 @@ async def test_starting_the_server_imports_nothing_of_the_library() -> None:
     """Cold start: the library's modules (SQLite, the sync) load when a tool or the first catch-up needs them."""
     code = (
         "import sys, server.cli, server.app; "
-        "print(sorted(m for m in sys.modules if m.startswith('server.library.') or m in ('server.library', 'sqlite3', 'platformdirs')))"
+        "print(sorted(m for m in sys.modules "
+        "if m.startswith('server.library.') or m in ('server.library', 'sqlite3', 'platformdirs')))"
     )
     with anyio.fail_after(30):
         result = await anyio.run_process([sys.executable, "-c", code], env={"PATH": os.environ.get("PATH", "")})
