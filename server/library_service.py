@@ -30,8 +30,11 @@ from tools.formatting import iso_utc
 from tools.library import Progress
 
 if TYPE_CHECKING:
+    from anyio.abc import TaskGroup
+
     from server.library import LibraryStore
     from server.library.sync import SyncProgress, SyncSummary
+    from server.ringsense.events import Gap, InsightsEvent
 
 __all__ = ["SYNC_EVERY", "LibraryService"]
 
@@ -101,6 +104,8 @@ class LibraryService:
         self._store: LibraryStore | None = None
         self._opening = anyio.Lock()
         self._run: _Run | None = None
+        self._client: RingSenseClient | None = None  # while running: what event gaps are caught up with
+        self._tasks: TaskGroup | None = None
         self._sync_lock = anyio.Lock()
         self.last_summary: SyncSummary | None = None
         self.last_error: str | None = None
@@ -172,6 +177,29 @@ class LibraryService:
             _log.info("call library %s: %s", kind, summary.describe())
             return summary
 
+    async def on_event(self, item: InsightsEvent | Gap) -> None:
+        """A live-events sink: store an event's insights (AI Notes, then RingSense: the later `lastModifiedTime`
+        wins); for a gap (a failed event recovery), catch its window up from the call log in the background.
+        Failures are logged, never raised: the feed goes on."""
+        from server.library import LibraryError
+        from server.ringsense.events import Gap
+
+        if isinstance(item, Gap):
+            if self._tasks is None or self._client is None:
+                _log.warning("events may be missing since %s; run `ringsense-mcp sync` to catch up", item.since)
+                return
+            _log.info("events may be missing from %s to %s (%s): catching up", item.since, item.until, item.reason)
+            if self._run is None:  # announced at once, so a tool asking about the window waits for the catch-up
+                self._run = _Run(item.since, item.until, "gap", message="library sync: starting")
+            self._tasks.start_soon(self.sync_now, self._client, item.since, item.until)
+            return
+        try:
+            outcome = await self.ingest_event(item.insights)
+        except LibraryError as err:
+            _log.warning("call library: an event could not be stored: %s", err.message)
+            return
+        _log.debug("call library: event for record %s %s", item.insights.source_record_id, outcome)
+
     async def ingest_event(self, body: object) -> str:
         """Upsert the insights a push event carried (the later `lastModifiedTime` wins); returns the outcome.
 
@@ -198,6 +226,7 @@ class LibraryService:
         """Run the background catch-ups (when `background`) while the block runs; close the library after."""
         try:
             async with anyio.create_task_group() as tasks:
+                self._client, self._tasks = client, tasks
                 if background:
                     # Announced now, so a tool asked before the first catch-up starts waits for it too.
                     now = datetime.now(UTC)
@@ -208,7 +237,7 @@ class LibraryService:
                 finally:
                     tasks.cancel_scope.cancel()
         finally:
-            self._run = None
+            self._run, self._client, self._tasks = None, None, None
             if self._store is not None:
                 with anyio.CancelScope(shield=True):
                     await self._store.aclose()

@@ -42,6 +42,7 @@ AI_NOTES_KINDS = frozenset({"Transcript", "Summary", "CallNotes"})
 
 _log = logging.getLogger(__name__)
 Listener = Callable[[], Awaitable[None]]
+Sink = Callable[[InsightsEvent | Gap], Awaitable[None]]
 
 
 def _now() -> datetime:
@@ -62,11 +63,27 @@ class LiveInsights:
         self._recent: deque[dict[str, Any]] = deque(maxlen=RECENT_SIZE)
         self._gaps: deque[dict[str, str]] = deque(maxlen=KEPT_GAPS)
         self._listeners: list[Listener] = []
+        self._sinks: list[Sink] = []
         self.subscriber: EventSubscriber | None = None  # set while the feed runs; for status only
 
     def add_listener(self, listener: Listener) -> None:
         """Call ``await listener()`` after every change (errors are logged, never raised)."""
         self._listeners.append(listener)
+
+    def add_sink(self, sink: Sink) -> None:
+        """Hand every item (event or gap) to ``await sink(item)`` as it arrives, before the listeners are told
+        (the call library stores events and catches gaps up this way). Errors are logged, never raised."""
+        self._sinks.append(sink)
+
+    async def deliver(self, item: InsightsEvent | Gap) -> None:
+        """Take one item from the feed: keep it, hand it to the sinks, then tell the listeners."""
+        self.add(item)
+        for sink in list(self._sinks):
+            try:
+                await sink(item)
+            except Exception:  # a sink failing must not stop the feed
+                _log.warning("a live-events sink failed; the item is kept in memory only", exc_info=True)
+        await self.notify()
 
     # -- writing -------------------------------------------------------------------------------------------
 
@@ -171,11 +188,11 @@ async def _announce_states(subscriber: EventSubscriber, live: LiveInsights) -> N
 
 
 async def pump(subscriber: EventSubscriber, live: LiveInsights) -> None:
-    """Move every item of ``subscriber`` into ``live`` and tell its listeners; returns when the feed closes."""
+    """Move every item of ``subscriber`` into ``live`` (its sinks, then its listeners); returns when the feed
+    closes."""
     live.subscriber = subscriber
     async for item in subscriber:
-        live.add(item)
-        await live.notify()
+        await live.deliver(item)
 
 
 @asynccontextmanager

@@ -61,6 +61,7 @@ class Runtime:
         self.local = local
         if self.local is None and self.library is not None:
             self.local = LibraryCalls(self.library)
+            self.live.add_sink(self.library.on_event)  # events reach the library, which serves them from then on
         elif self.local is None and settings.events:
             self.local = self.live
         self._client: RingSenseClient | None = None

@@ -1,4 +1,3 @@
-import os
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -30,15 +29,10 @@ def private_redis(tmp_path: Path) -> Iterator[RedisServer]:
     server.stop()
 
 
-@pytest.fixture(scope="session", autouse=True)
-def private_data_home(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
-    """The per-user data directory (platformdirs honours XDG_DATA_HOME) of every in-process server is the test
-    session's own: no test writes a call library into the real home directory."""
+@pytest.fixture(autouse=True)
+def private_data_home(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """The per-user data directory (platformdirs honours XDG_DATA_HOME) of every in-process server is the test's
+    own: no test writes a call library into the real home directory, or reads another test's."""
     home = tmp_path_factory.mktemp("xdg-data")
-    previous = os.environ.get("XDG_DATA_HOME")
-    os.environ["XDG_DATA_HOME"] = str(home)
-    yield home
-    if previous is None:
-        os.environ.pop("XDG_DATA_HOME", None)
-    else:
-        os.environ["XDG_DATA_HOME"] = previous
+    monkeypatch.setenv("XDG_DATA_HOME", str(home))
+    return home
