@@ -14,6 +14,7 @@ Accepted names (each row: current name first, then older or SDK aliases):
 | live events    | RINGSENSE_EVENTS (1/0; default on with --sandbox, off otherwise; --events wins) |
 | library on/off | RINGSENSE_LIBRARY (`on` by default; `off` turns the local call library off)  |
 | data directory | RINGSENSE_DATA_DIR (default: the per-user data directory, via platformdirs)  |
+| events lease   | RINGSENSE_EVENTS_LEASE_TTL (seconds, 0.3–60, default 6; with Redis: a dead holder's expiry) |
 
 Two aliases set to different values are contradictory and refused. Secrets are held as `SecretStr`, so
 `repr`, `str` and logging of `Settings` never show them, and error messages name variables, never values.
@@ -37,6 +38,7 @@ __all__ = [
     "DEFAULT_SERVER_URL",
     "ENV_NAMES",
     "EVENTS_ENV",
+    "EVENTS_LEASE_TTL_ENV",
     "HTTP_TOKEN_ENV",
     "LIBRARY_ENV",
     "REDIS_URL_ENV",
@@ -130,6 +132,7 @@ class Settings:
     redis_url: SecretStr | None = None
     events: bool = False  # subscribe to RingSense push events (docs/events.md)
     library: LibrarySettings = field(default_factory=LibrarySettings.off)
+    events_lease_ttl: float | None = None  # with Redis: the events lease's expiry (None: the lease's default, 6 s)
 
     @property
     def credentials(self) -> JWTCredentials | AccessTokenCredentials | None:
@@ -230,6 +233,7 @@ def load_settings(
         redis_url=_redis_url(environ),
         events=events if events is not None else _flag(environ, EVENTS_ENV, default=sandbox),
         library=load_library_settings(environ, sandbox=sandbox),
+        events_lease_ttl=_lease_ttl(environ),
     )
     if sandbox or settings.credentials is not None:
         return settings
@@ -267,6 +271,27 @@ def load_library_settings(environ: Mapping[str, str] = os.environ, *, sandbox: b
         if not directory.is_absolute():
             raise ConfigurationError(f"{DATA_DIR_ENV} must be an absolute path (or start with ~).")
     return LibrarySettings(enabled=True, directory=directory, sandbox=sandbox)
+
+
+EVENTS_LEASE_TTL_ENV = "RINGSENSE_EVENTS_LEASE_TTL"
+_LEASE_TTL_RANGE = (0.3, 60.0)  # below: renewals every 0.1 s load Redis; above: events wait a minute for a holder
+
+
+def _lease_ttl(environ: Mapping[str, str]) -> float | None:
+    value = (environ.get(EVENTS_LEASE_TTL_ENV) or "").strip()
+    if not value:
+        return None
+    low, high = _LEASE_TTL_RANGE
+    try:
+        seconds = float(value)
+    except ValueError:
+        seconds = -1.0
+    if not low <= seconds <= high:
+        raise ConfigurationError(
+            f"{EVENTS_LEASE_TTL_ENV} must be a number of seconds from {low:g} to {high:g} (default 6): a dead "
+            "holder's events subscription passes to another replica within 4/3 of it."
+        )
+    return seconds
 
 
 _DESCRIPTIONS = {

@@ -65,6 +65,9 @@ class LiveInsights:
         self._listeners: list[Listener] = []
         self._sinks: list[Sink] = []
         self.subscriber: EventSubscriber | None = None  # set while the feed runs; for status only
+        # With replicas sharing one subscription (server.events_lease): this replica's subscriber while it holds
+        # the subscription, else None, and its role ("holder" or "follower"). For status only.
+        self.replica: Callable[[], tuple[EventSubscriber | None, str]] | None = None
 
     def add_listener(self, listener: Listener) -> None:
         """Call ``await listener()`` after every change (errors are logged, never raised)."""
@@ -153,11 +156,13 @@ class LiveInsights:
 
     def recent(self) -> dict[str, Any]:
         """JSON-ready: the feed's state, the newest events first, and windows where events may be missing."""
-        subscriber = self.subscriber
+        subscriber, role = self.replica() if self.replica is not None else (self.subscriber, None)
         status = subscriber.status if subscriber is not None else None
+        enabled = subscriber is not None or role is not None
         return {
-            "enabled": subscriber is not None,
-            "state": status.state.value if status else "off",
+            "enabled": enabled,
+            "state": status.state.value if status else ("following" if role else "off"),
+            **({"replica_role": role} if role else {}),
             "domains": list(status.domains) if status else [],
             "last_error": status.last_error if status else None,
             "events": list(self._recent),
@@ -165,7 +170,7 @@ class LiveInsights:
             "hint": (
                 "Each event names a recording; read it with its `resource` URI or get_insights_by_record. A pbx "
                 "call usually sends two events (AI Notes, then RingSense with every insight: `update` is true)."
-                if subscriber is not None
+                if enabled
                 else "Live events are off. Start the server with --events (on by default with --sandbox)."
             ),
         }

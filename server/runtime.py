@@ -143,6 +143,12 @@ class Runtime:
                 return
             served = await stack.enter_async_context(self.event_gateway())
             self._sandbox_url = served if isinstance(served, str) else None
+        if self._shared is not None:
+            from .events_lease import shared_live_feed  # lazy, like the shared state it needs
+
+            feed = shared_live_feed(client, self.live, self._shared, lease_ttl=self.settings.events_lease_ttl)
+            await stack.enter_async_context(feed)
+            return
         await stack.enter_async_context(live_feed(client, self.live))
 
     def status(self) -> dict[str, Any]:

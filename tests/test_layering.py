@@ -27,6 +27,7 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
         (
             "server.app",
             "server.config",
+            "server.events_lease",
             "server.library_service",
             "server.live_events",
             "server.live_resources",

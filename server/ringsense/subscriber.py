@@ -148,7 +148,13 @@ class EventSubscriber:
     Use as ``async with EventSubscriber(client) as events: async for item in events: ...``. The subscriber
     never raises for a connection problem: it logs it, reconnects and, if events may have been lost, yields a
     `Gap`. Iteration ends when the subscriber is closed. `clock`, `now`, `sleep` and `rng` are injectable so
-    that tests run in virtual time. Raises `InvalidIdError` (a `ValueError`) for an unknown domain.
+    that tests run in virtual time.
+
+    To take over another process's subscription, pass its last `resume` token (the subscriber then asks the
+    gateway to recover that session first) and `lost_since`, when it was last known to have everything: if
+    the session cannot be recovered, the first `Gap` runs from there. `keep_session=True` leaves the session
+    subscribed at the gateway on close, for the next process to recover. Raises `InvalidIdError` (a
+    `ValueError`) for an unknown domain.
     """
 
     def __init__(
@@ -162,6 +168,9 @@ class EventSubscriber:
         refused_retry_delay: float = REFUSED_RETRY_DELAY,
         details_timeout: float = DETAILS_TIMEOUT,
         queue_size: int = QUEUE_SIZE,
+        resume: Wsc | None = None,
+        lost_since: datetime | None = None,
+        keep_session: bool = False,
         clock: Callable[[], float] = time.monotonic,
         now: Callable[[], datetime] = _utcnow,
         sleep: Callable[[float], Awaitable[None]] = anyio.sleep,
@@ -194,6 +203,12 @@ class EventSubscriber:
         self._tasks: TaskGroup | None = None
         self._run_scope = anyio.CancelScope()
         self._closed = False
+        self._keep_session = keep_session
+        if resume is not None or lost_since is not None:
+            # Taking over from another process: recover its session if it left one, else report the gap.
+            self._wsc = resume
+            self._lost_at, self._lost_since = clock(), lost_since
+            self._subscribed_once = True
 
     # -- public surface --------------------------------------------------------------------------------
 
@@ -204,6 +219,11 @@ class EventSubscriber:
     @property
     def domains(self) -> tuple[str, ...]:
         return self._domains
+
+    @property
+    def wsc(self) -> Wsc | None:
+        """The session's recovery token as last seen (a secret: store it encrypted, never log it)."""
+        return self._wsc
 
     async def wait_for(self, condition: Callable[[SubscriberStatus], bool]) -> SubscriberStatus:
         """Wait until ``condition(status)`` holds (unbounded: wrap in ``anyio.fail_after``); returns the status."""
@@ -234,8 +254,9 @@ class EventSubscriber:
         if self._closed:
             return
         self._closed = True
-        with anyio.move_on_after(CLOSE_TIMEOUT, shield=True):
-            await self._unsubscribe()
+        if not self._keep_session:
+            with anyio.move_on_after(CLOSE_TIMEOUT, shield=True):
+                await self._unsubscribe()
         self._run_scope.cancel()
         self._send.close()
         self._update(state=SubscriberState.CLOSED)
@@ -314,16 +335,18 @@ class EventSubscriber:
         if first.type != MessageType.CONNECTION_DETAILS:
             raise FrameError(f"the gateway sent {first.type} before ConnectionDetails")
         details = ConnectionDetails.from_body(first.body)
+        had_session = self._wsc is not None
         self._wsc = first.wsc or self._wsc
         self._recovery_timeout = details.recovery_timeout
         recovered = resumed and details.recovery_state == "Successful"
         gap_reason = None
         if self._subscribed_once and not recovered:
-            gap_reason = (
-                f"session recovery failed ({details.recovery_error_code or 'no error code'})"
-                if resumed
-                else "the session could not be recovered (the recovery window had passed)"
-            )
+            if resumed:
+                gap_reason = f"session recovery failed ({details.recovery_error_code or 'no error code'})"
+            elif not had_session:
+                gap_reason = "there was no session to recover"
+            else:
+                gap_reason = "the session could not be recovered (the recovery window had passed)"
         self._update(connections=self._status.connections + 1)
         self._ws = ws
         closed = anyio.Event()

@@ -35,7 +35,7 @@ def test_all_is_exactly_the_public_surface() -> None:
 
 SHARED = {
     "SharedState", "SharedRedis", "RedisTokenStore", "SharedPacer", "RedisResponseStore", "Lease", "Term",
-    "LEASE_TTL", "describe_url", "namespace_for",
+    "LEASE_TTL", "describe_url", "namespace_for", "EventRelay", "SharedSubscription", "EVENTS_LEASE",
 }  # fmt: skip
 
 
