@@ -238,3 +238,17 @@ def test_bad_library_settings_are_refused_with_what_to_do(environ: dict[str, str
 
     with pytest.raises(ConfigurationError, match=advice):
         load_library_settings(environ)
+
+
+@pytest.mark.parametrize(("value", "seconds"), [("", None), ("6", 6.0), ("1.5", 1.5), (" 0.3 ", 0.3)])
+def test_the_events_lease_expiry_is_read_in_seconds(value: str, seconds: float | None) -> None:
+    settings = load_settings({"RINGSENSE_EVENTS_LEASE_TTL": value}, sandbox=True)
+    assert settings.events_lease_ttl == seconds
+
+
+@pytest.mark.parametrize("value", ["0", "0.1", "61", "-1", "six", "nan"])
+def test_an_events_lease_expiry_out_of_range_is_refused_with_the_range(value: str) -> None:
+    with pytest.raises(
+        ConfigurationError, match=r"RINGSENSE_EVENTS_LEASE_TTL must be a number of seconds from 0.3 to 60"
+    ):
+        load_settings({"RINGSENSE_EVENTS_LEASE_TTL": value}, sandbox=True)
