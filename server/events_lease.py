@@ -17,20 +17,14 @@ import anyio
 
 from server.ringsense import EventSubscriber, RingSenseClient
 
-from .live_events import LiveInsights
+from .live_events import LiveInsights, consume
 
 if TYPE_CHECKING:  # redis loads only for replicas that share state
-    from server.ringsense.shared import EventRelay, SharedState, SharedSubscription
+    from server.ringsense.shared import SharedState, SharedSubscription
 
 __all__ = ["shared_live_feed"]
 
 _log = logging.getLogger("server")
-
-
-async def _follow(relay: EventRelay, live: LiveInsights) -> None:
-    async for item in relay.follow():
-        live.add(item)
-        await live.notify()
 
 
 @asynccontextmanager
@@ -52,7 +46,7 @@ async def shared_live_feed(
     try:
         async with anyio.create_task_group() as tasks:
             tasks.start_soon(holder.run)
-            tasks.start_soon(_follow, relay, live)
+            tasks.start_soon(consume, relay.follow(), live)
             try:
                 yield holder
             finally:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 from collections import OrderedDict, deque
-from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from collections.abc import AsyncIterable, AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from typing import Any
@@ -30,7 +30,7 @@ from server.ringsense import (
 )
 from tools.models import DataSource
 
-__all__ = ["AI_NOTES_KINDS", "RECENT_EVENTS_URI", "LiveInsights", "live_feed", "pump"]
+__all__ = ["AI_NOTES_KINDS", "RECENT_EVENTS_URI", "LiveInsights", "consume", "live_feed", "pump"]
 
 RECENT_EVENTS_URI = "ringsense://events/recent"
 RECENT_SIZE = 50  # events listed by the resource
@@ -196,7 +196,13 @@ async def pump(subscriber: EventSubscriber, live: LiveInsights) -> None:
     """Move every item of ``subscriber`` into ``live`` (its sinks, then its listeners); returns when the feed
     closes."""
     live.subscriber = subscriber
-    async for item in subscriber:
+    await consume(subscriber, live)
+
+
+async def consume(items: AsyncIterable[InsightsEvent | Gap], live: LiveInsights) -> None:
+    """What every event and gap goes through, from this process's subscriber or from the replicas' shared stream:
+    kept in memory, handed to the sinks (the call library), then announced."""
+    async for item in items:
         await live.deliver(item)
 
 
