@@ -170,20 +170,27 @@ class EventRelay:
 
     async def checkpoint(self) -> Checkpoint | None:
         """The last holder's checkpoint; None if there is none, it is unreadable, or Redis failed."""
+        _, checkpoint = await self.read_checkpoint()
+        return checkpoint
+
+    async def read_checkpoint(self) -> tuple[bool, Checkpoint | None]:
+        """``(read, checkpoint)``: `read` is False when Redis failed (then nothing is known of a checkpoint)."""
 
         async def read(client: Redis) -> dict[Any, Any]:
             return dict(await client.hgetall(self._checkpoint))
 
-        fields: dict[Any, Any] = await self._redis.run("reading the event checkpoint", read, {})
+        fields: dict[Any, Any] | None = await self._redis.run("reading the event checkpoint", read, None)
+        if fields is None:
+            return False, None
         if not fields:
-            return None
+            return True, None
         try:
             data = json.loads(self._cipher.decrypt(fields[b"data"]))
             wsc = Wsc(token=data["wsc"][0], sequence=int(data["wsc"][1])) if data["wsc"] else None
-            return Checkpoint(int(fields[b"term"]), wsc, datetime.fromisoformat(data["good_at"]))
+            return True, Checkpoint(int(fields[b"term"]), wsc, datetime.fromisoformat(data["good_at"]))
         except (InvalidToken, KeyError, ValueError, TypeError, IndexError):
             _log.warning("the event checkpoint in Redis was not written with this server's credentials; ignored")
-            return None
+            return True, None
 
     async def follow(self, *, replay: int = RECENT_REPLAY) -> AsyncIterator[EventItem]:
         """Every item published from now on, after the last `replay` ones; exact repeats dropped. Never ends."""
@@ -268,7 +275,10 @@ class SharedSubscription:
         await self._lease.run(self._hold)
 
     async def _hold(self, term: Term) -> None:
-        checkpoint = await self._relay.checkpoint()
+        read, checkpoint = await self._relay.read_checkpoint()
+        while not read:  # not knowing where the last holder stopped would hide its gap; the lease ends this if it must
+            await anyio.sleep(self._lease.interval)
+            read, checkpoint = await self._relay.read_checkpoint()
         lost_since = checkpoint.good_at - HANDOVER_MARGIN if checkpoint is not None else None
         resume = checkpoint.wsc if checkpoint is not None else None
         if checkpoint is not None:

@@ -228,3 +228,31 @@ async def test_redis_holds_the_session_token_only_encrypted(
                 values += b"".join(b"".join(fields.values()) for _, fields in await client.xrange(key))
     assert replica.redis.key("events", "checkpoint").encode() in stored
     assert token not in values
+
+
+async def test_a_checkpoint_written_with_other_credentials_is_ignored_with_a_warning(
+    connect: Callable[..., SharedRedis], caplog: pytest.LogCaptureFixture
+) -> None:
+    redis = connect()
+    now = datetime.now(UTC)
+    gap = Gap(since=now, until=now, reason="test")
+    assert await EventRelay(redis, credentials()).publish(gap, term=Term(1, "a", None), wsc=None, good_at=now)
+    other = EventRelay(redis, credentials(secret="another-client-secret"))
+    assert await other.read_checkpoint() == (True, None)
+    assert "not written with this server's credentials" in caplog.text
+
+
+async def test_a_replica_that_starts_late_reads_the_newest_entries_then_everything_after(
+    connect: Callable[..., SharedRedis],
+) -> None:
+    relay = EventRelay(connect(), credentials(), block=0.1)
+    now = datetime.now(UTC)
+    term = Term(1, "holder", None)
+    for n in range(3):
+        assert await relay.publish(Gap(now, now, f"before {n}"), term=term, wsc=None, good_at=now)
+    follower = relay.follow(replay=2)
+    with anyio.fail_after(WAIT):
+        first = [await anext(follower), await anext(follower)]
+        assert await relay.publish(Gap(now, now, "after"), term=term, wsc=None, good_at=now)
+        later = await anext(follower)
+    assert [item.reason for item in (*first, later) if isinstance(item, Gap)] == ["before 1", "before 2", "after"]
