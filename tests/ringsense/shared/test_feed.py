@@ -12,6 +12,7 @@ from collections.abc import AsyncIterator, Callable
 from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from typing import Any
 
 import anyio
 import httpx
@@ -65,9 +66,9 @@ class Cluster:
     make_replica: ReplicaFactory
     connect: Callable[..., SharedRedis]
 
-    async def start(self) -> Node:
+    async def start(self, **replica: Any) -> Node:
         redis = self.connect()
-        client = self.make_replica()
+        client = self.make_replica(**replica)
         relay = EventRelay(redis, credentials(), block=0.2)
         holder = SharedSubscription(client, relay, Lease(redis, "events", ttl=TTL), domains=("pbx",), backoff=FAST)
         node = Node(relay, holder, redis)
@@ -190,6 +191,28 @@ async def test_when_the_session_cannot_be_recovered_the_events_missed_lie_inside
     [gap] = second.gaps()
     assert gap.since <= emitted_from and gap.until >= emitted_until
     assert "session recovery failed" in gap.reason
+
+
+@roomy_sandbox
+async def test_a_holder_in_another_oauth_session_cannot_recover_and_reports_the_gap_instead(
+    platform: SandboxPlatform, make_replica: ReplicaFactory, connect: Callable[..., SharedRedis]
+) -> None:
+    """The gateway lets only the same OAuth session recover a session (WSG-1003): replicas that do not share
+    the token fall back to the call log for the window."""
+    async with cluster(platform, make_replica, connect) as nodes:
+        first = await nodes.start(shared=("pacer", "responses"))
+        await nodes.subscribed_holder(first)
+        first.scope.cancel()
+        await platform.push.wait_until(lambda hub: hub.active_subscriptions() == 0)
+        emitted_from = datetime.now(UTC)
+        missed = await nodes.complete()
+
+        second = await nodes.start(shared=("pacer", "responses"))  # logs in on its own: a new OAuth session
+        await second.until(lambda node: bool(node.gaps()))
+
+    assert missed not in second.records()
+    [gap] = second.gaps()
+    assert gap.since <= emitted_from and "WSG-1003" in gap.reason
 
 
 async def test_an_older_term_cannot_publish_over_a_newer_one(connect: Callable[..., SharedRedis]) -> None:
