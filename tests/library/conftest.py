@@ -1,21 +1,27 @@
-"""Fixtures: a library in a real file under tmp_path, the sandbox's sample calls, and a client wired to a sandbox."""
+"""Fixtures: a library on each backend (SQLite in a real file under tmp_path, PostgreSQL in a fresh database of a
+real server on loopback), the sandbox's sample calls, and a client wired to a sandbox."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable
+import itertools
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import anyio
 import httpx
 import pytest
 
+from server.library import postgres, sqlite
 from server.library.ingest import ingest
-from server.library.sqlite import SqliteStore, open_store
+from server.library.store import LibraryStore
 from server.ringsense import JWTCredentials, RingSenseClient
 from server.sandbox import SANDBOX_CLIENT_ID, SANDBOX_CLIENT_SECRET, SandboxPlatform, create_sandbox_app
 from server.sandbox.dataset import build_dataset
 from server.sandbox.samples import Dataset, SandboxUser
+from tests.postgres_server import PostgresServer, PostgresUnavailable
 
 SANDBOX_URL = "https://platform.sandbox.test"
 
@@ -46,9 +52,82 @@ def library_path(tmp_path: Path) -> Path:
     return tmp_path / "data" / "library.sqlite3"
 
 
+BACKENDS = ("sqlite", "postgres")
+_database_numbers = itertools.count(1)
+
+
+@pytest.fixture(scope="session")
+def postgres_server() -> Iterator[PostgresServer]:
+    """One real PostgreSQL server for the session (binaries missing: every PostgreSQL test fails, saying how to
+    install them)."""
+    try:
+        server = PostgresServer.start()
+    except PostgresUnavailable as error:
+        pytest.fail(str(error), pytrace=False)
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+def _in_own_loop(work: Callable[[], Awaitable[None]]) -> None:
+    """Run async set-up from a sync fixture, which may be set up while a test's event loop is running."""
+    with ThreadPoolExecutor(1) as thread:
+        thread.submit(anyio.run, work).result()
+
+
+@pytest.fixture(scope="session")
+def postgres_template(postgres_server: PostgresServer) -> str:
+    """A database the library's migrations have run in; each test's database is a copy of it."""
+    url = postgres_server.create_database("library_template")
+
+    async def migrate() -> None:
+        await (await postgres.open_store(url)).aclose()
+
+    _in_own_loop(migrate)
+    return "library_template"
+
+
+@pytest.fixture(scope="session")
+def postgres_filled_template(postgres_server: PostgresServer, postgres_template: str, dataset: Dataset) -> str:
+    """A copy of the template holding every analysed sample call, ingested once (the dataset is shared)."""
+    url = postgres_server.create_database("library_filled", template=postgres_template)
+
+    async def fill() -> None:
+        store = await postgres.open_store(url)
+        try:
+            await _ingest_samples(store, dataset)
+        finally:
+            await store.aclose()
+
+    _in_own_loop(fill)
+    return "library_filled"
+
+
+def _fresh_database(request: pytest.FixtureRequest, template_fixture: str) -> str:
+    """A new database copied from a template, dropped when the test ends; returns its URL."""
+    server: PostgresServer = request.getfixturevalue("postgres_server")
+    template: str = request.getfixturevalue(template_fixture)
+    name = f"t{next(_database_numbers)}"
+    url = server.create_database(name, template=template)
+    request.addfinalizer(lambda: server.drop_database(name))
+    return url
+
+
+@pytest.fixture(params=BACKENDS)
+def backend(request: pytest.FixtureRequest) -> str:
+    """Every test that takes a store runs on SQLite and on PostgreSQL (a real server, a fresh database)."""
+    return str(request.param)
+
+
 @pytest.fixture
-async def store(library_path: Path) -> AsyncIterator[SqliteStore]:
-    opened = await open_store(library_path)
+async def store(backend: str, library_path: Path, request: pytest.FixtureRequest) -> AsyncIterator[LibraryStore]:
+    """An empty library on each backend."""
+    opened: LibraryStore
+    if backend == "postgres":
+        opened = await postgres.open_store(_fresh_database(request, "postgres_template"))
+    else:
+        opened = await sqlite.open_store(library_path)
     try:
         yield opened
     finally:
@@ -64,13 +143,28 @@ def sample_bodies(dataset: Dataset) -> dict[str, list[dict[str, Any]]]:
     }
 
 
-@pytest.fixture
-async def filled(store: SqliteStore, dataset: Dataset) -> SqliteStore:
-    """The store holding every analysed sample call (as a sync would leave it)."""
+async def _ingest_samples(store: LibraryStore, dataset: Dataset) -> None:
     for bodies in sample_bodies(dataset).values():
         for body in bodies:
             await ingest(store, body)
-    return store
+
+
+@pytest.fixture
+async def filled(
+    backend: str, library_path: Path, dataset: Dataset, request: pytest.FixtureRequest
+) -> AsyncIterator[LibraryStore]:
+    """A library holding every analysed sample call (as a sync would leave it), on each backend. PostgreSQL's
+    is a copy of a database filled once per session."""
+    opened: LibraryStore
+    if backend == "postgres":
+        opened = await postgres.open_store(_fresh_database(request, "postgres_filled_template"))
+    else:
+        opened = await sqlite.open_store(library_path)
+        await _ingest_samples(opened, dataset)
+    try:
+        yield opened
+    finally:
+        await opened.aclose()
 
 
 @pytest.fixture

@@ -1,0 +1,1000 @@
+"""The PostgreSQL backend of the call library: every SQL statement it runs lives in this module.
+
+Chosen by `RINGSENSE_DATABASE_URL=postgresql://…` (see docs/library.md and docs/deploy.md); several servers
+share one database. The same store interface and the same answers as the SQLite backend: the query checks,
+cursors, snippets, grouping and aggregation are the backend-neutral halves in `queries.py` and `snippets.py`.
+
+In the database, in a schema of its own (`ringsense`, so it can share a database with other applications):
+`calls`, `call_json` (the insights JSON, zlib-compressed), `call_text` (the full-text index: a `tsvector` per call
+for its AI sections and per speaker for the transcript, cut into parts, with a GIN index), `next_steps`,
+`recordings`, `synced`, `state`, `leases`, and `schema_version` (one row per applied migration).
+
+Full text: the lexemes are the words `query.words` finds, folded by `query.fold` — the same words the query side
+produces — and are written as a `tsvector` literal, so PostgreSQL's own parser and dictionaries (which would
+split `dana@example.com` or `e-mail` differently and drop stop words) never stand between a query and the index.
+The parsed query becomes a `tsquery` the same way (`<->` for phrases, `:*` for prefixes, `|` for OR), rather than
+going through `websearch_to_tsquery`, whose language differs from ours (no prefixes, lower-case `or`, its own
+parser). Snippets come from the stored call, by the same builder the SQLite backend uses, so both quote the same
+lines with the same marks (`ts_headline` would mark a document, not a speaker's line with its time).
+
+Concurrency: a psycopg connection pool; upserts are `INSERT … ON CONFLICT … DO UPDATE … WHERE` the stored version
+is older, so the later `lastModifiedTime` wins whatever order concurrent writers commit in; a per-recording
+advisory lock orders an upsert with the call-log bookkeeping of the same recording. Migrations run under an
+advisory lock, so replicas starting together migrate once.
+"""
+
+from __future__ import annotations
+
+import json
+import zlib
+from collections import defaultdict
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from contextlib import asynccontextmanager
+from datetime import UTC, datetime, timedelta
+from typing import Any, TypeVar
+from urllib.parse import urlsplit
+
+import psycopg
+import psycopg.errors
+from psycopg.abc import Buffer
+from psycopg.types.string import StrDumperUnknown
+from psycopg_pool import AsyncConnectionPool, PoolTimeout
+
+from . import queries
+from .errors import LibraryError, LibrarySchemaError, LibraryUnavailableError
+from .ingest import parse_insights
+from .query import Atom, fold, words
+from .store import (
+    CallDocument,
+    CallRef,
+    Coverage,
+    DateRange,
+    LibraryStatus,
+    MonthCoverage,
+    NextStepsQuery,
+    NextStepsResult,
+    RecordingEntry,
+    RecordingState,
+    SearchPage,
+    SearchQuery,
+    StatsQuery,
+    StatsResult,
+    StoredCall,
+    UpsertOutcome,
+)
+
+__all__ = ["MIGRATIONS", "SCHEMA", "SCHEMA_VERSION", "PostgresStore", "open_store", "redact_url"]
+
+T = TypeVar("T")
+
+SCHEMA = "ringsense"
+POOL_MIN = 1
+POOL_MAX = 8  # per process; a team's replicas together need replicas × this under max_connections
+POOL_TIMEOUT = 5.0  # seconds a query waits for a connection before the user hears "not answering"
+CONNECT_TIMEOUT = 5  # seconds libpq waits for the server (whole seconds, at least 2)
+STATEMENT_TIMEOUT_MS = 30_000  # no query of the library takes near this; a runaway one is stopped
+RETRIES = 3  # serialization failures and deadlocks are retried; they are normal under concurrency
+ZLIB_LEVEL = 6  # as the SQLite backend: ingest speed matters more than the last 2 %
+PART_WORDS = 2_000  # words per indexed part: below tsvector's 256 positions per lexeme for ordinary speech
+PART_OVERLAP = 64  # words repeated at the start of the next part, so a phrase across the cut is still found
+MAX_LEXEME_BYTES = 2_046  # PostgreSQL's limit; longer "words" (a pasted token) are left out of the index
+MIGRATION_LOCK = 0x52494E47  # advisory lock key ("RING") held while migrating
+
+# Forward-only migrations: MIGRATIONS[n] takes the schema from version n to n + 1. Never edit a released one.
+MIGRATIONS: tuple[tuple[str, ...], ...] = (
+    (
+        """CREATE TABLE calls (
+            id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+            domain text NOT NULL,
+            record_id text NOT NULL,
+            session_id text,
+            title text NOT NULL,
+            started_at timestamptz,
+            duration double precision,
+            direction text,
+            owner_extension_id text,
+            owner_name text,
+            owner_words text NOT NULL,
+            external_number text,
+            numbers text NOT NULL,
+            speakers text NOT NULL,
+            ai_score double precision,
+            sentiment text,
+            last_modified timestamptz,
+            indexed_at timestamptz NOT NULL,
+            source text NOT NULL,
+            utterances integer NOT NULL,
+            transcript_chars integer NOT NULL,
+            UNIQUE (domain, record_id)
+        )""",
+        "CREATE INDEX calls_started ON calls (started_at)",
+        "CREATE INDEX calls_session ON calls (domain, session_id)",
+        "CREATE INDEX calls_owner ON calls (owner_extension_id, started_at)",
+        """CREATE TABLE call_json (
+            id bigint PRIMARY KEY REFERENCES calls (id) ON DELETE CASCADE,
+            insights bytea NOT NULL
+        )""",
+        # Already compressed: keep it out of line without PostgreSQL trying to compress it again.
+        "ALTER TABLE call_json ALTER COLUMN insights SET STORAGE EXTERNAL",
+        """CREATE TABLE call_text (
+            call_id bigint NOT NULL REFERENCES calls (id) ON DELETE CASCADE,
+            slot smallint NOT NULL,
+            part smallint NOT NULL,
+            who text[] NOT NULL,
+            side text,
+            doc tsvector NOT NULL,
+            PRIMARY KEY (call_id, slot, part)
+        )""",
+        "CREATE INDEX call_text_doc ON call_text USING gin (doc)",
+        """CREATE TABLE next_steps (
+            call_id bigint NOT NULL REFERENCES calls (id) ON DELETE CASCADE,
+            position integer NOT NULL,
+            text text NOT NULL,
+            speaker text,
+            speaker_side text,
+            start double precision,
+            evidence text,
+            evidence_speaker text,
+            due text,
+            due_date date,
+            PRIMARY KEY (call_id, position)
+        )""",
+        """CREATE TABLE recordings (
+            domain text NOT NULL,
+            record_id text NOT NULL,
+            session_id text,
+            started_at timestamptz NOT NULL,
+            direction text,
+            owner_extension_id text,
+            external_number text,
+            numbers text NOT NULL DEFAULT '',
+            state text NOT NULL,
+            attempts integer NOT NULL DEFAULT 0,
+            retry_at timestamptz,
+            last_error text,
+            PRIMARY KEY (domain, record_id)
+        )""",
+        "CREATE INDEX recordings_started ON recordings (started_at, state)",
+        "CREATE TABLE synced (start_at timestamptz NOT NULL, end_at timestamptz NOT NULL, at timestamptz NOT NULL)",
+        "CREATE TABLE state (name text PRIMARY KEY, value text NOT NULL)",
+        "CREATE TABLE leases (name text PRIMARY KEY, holder text NOT NULL, expires timestamptz NOT NULL)",
+    ),
+)
+SCHEMA_VERSION = len(MIGRATIONS)
+
+
+# --- values ----------------------------------------------------------------------------------------------------
+
+
+def _sec(moment: datetime | None) -> datetime | None:
+    """Whole UTC seconds, as the SQLite backend keeps times, so both answer with the same values."""
+    if moment is None:
+        return None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return moment.astimezone(UTC).replace(microsecond=0)
+
+
+def _epoch(moment: datetime | None) -> int | None:
+    return None if moment is None else int(moment.timestamp())
+
+
+def _utc(moment: datetime | None) -> datetime | None:
+    return None if moment is None else moment.astimezone(UTC)
+
+
+def _lexeme(word: str) -> str:
+    return "'" + word.replace("\\", "\\\\").replace("'", "''") + "'"
+
+
+def _fits(word: str) -> bool:
+    return len(word.encode()) <= MAX_LEXEME_BYTES
+
+
+def tsvector_parts(text: str) -> list[str]:
+    """`text` as `tsvector` literals of at most PART_WORDS words each (overlapping by PART_OVERLAP), positions
+    counted from 1 in each part. The words are those the query side finds (`query.words`, `query.fold`)."""
+    found = [folded for word in words(text) if _fits(folded := fold(word))]
+    if not found:
+        return []
+    parts = []
+    step = PART_WORDS - PART_OVERLAP
+    for start in range(0, max(1, len(found) - PART_OVERLAP), step):
+        positions: dict[str, list[int]] = defaultdict(list)
+        for offset, word in enumerate(found[start : start + PART_WORDS], 1):
+            positions[word].append(offset)
+        # tsvector keeps 256 positions per lexeme; more would be an input error, so the first 256 are kept.
+        parts.append(" ".join(f"{_lexeme(w)}:{','.join(map(str, p[:256]))}" for w, p in positions.items()))
+    return parts
+
+
+def _atom_tsquery(atom: Atom) -> str:
+    lexemes = [_lexeme(word) for word in atom.words]
+    if atom.prefix:
+        lexemes[-1] += ":*"
+    return " <-> ".join(lexemes)
+
+
+def _any_tsquery(atoms: Sequence[Atom]) -> str:
+    """A tsquery matching any of `atoms`."""
+    return " | ".join(f"({_atom_tsquery(atom)})" for atom in atoms)
+
+
+def redact_url(url: str) -> str:
+    """The URL without its password or query, for status output and messages: `postgresql://user@host:5432/db`."""
+    try:
+        parts = urlsplit(url)
+        host = parts.hostname or "localhost"
+        port = f":{parts.port}" if parts.port else ""
+    except ValueError:
+        return "postgresql://(unparseable URL)"
+    user = f"{parts.username}@" if parts.username else ""
+    host = f"[{host}]" if ":" in host else host
+    return f"{parts.scheme}://{user}{host}{port}{parts.path}"
+
+
+# --- errors ----------------------------------------------------------------------------------------------------
+
+_RETRYABLE = (psycopg.errors.SerializationFailure, psycopg.errors.DeadlockDetected)
+
+
+def _unavailable(error: BaseException, where: str) -> LibraryUnavailableError:
+    """The user's message for a driver error: what is wrong and what to do, never the driver's own text."""
+    if isinstance(error, psycopg.errors.InvalidCatalogName):
+        reason = "the database does not exist. Create it (createdb), or fix the database name in the URL"
+    elif isinstance(error, psycopg.errors.InvalidAuthorizationSpecification | psycopg.errors.InvalidPassword):
+        reason = "it refused the user name or password. Check the credentials in RINGSENSE_DATABASE_URL"
+    elif isinstance(error, psycopg.errors.InsufficientPrivilege):
+        reason = (
+            f"the database user may not create or use the `{SCHEMA}` schema. Grant it CREATE on the database, "
+            f"or create the schema `{SCHEMA}` owned by that user"
+        )
+    elif isinstance(error, psycopg.errors.QueryCanceled):
+        reason = "a query took longer than the library allows. Try a narrower date range or a more specific search"
+    elif isinstance(error, psycopg.errors.DiskFull | psycopg.errors.ReadOnlySqlTransaction):
+        reason = "it cannot write (the disk is full, or this is a read-only replica)"
+    elif isinstance(error, PoolTimeout | psycopg.OperationalError):
+        reason = (
+            "it is not answering. Check that PostgreSQL is running and reachable and that RINGSENSE_DATABASE_URL "
+            "is right; tools about a single call keep working meanwhile"
+        )
+    else:
+        reason = f"it could not answer ({type(error).__name__}). If it persists, check the PostgreSQL server's log"
+    return LibraryUnavailableError(f"The call library's PostgreSQL database at {where} is unavailable: {reason}.")
+
+
+# --- opening ---------------------------------------------------------------------------------------------------
+
+
+class _NulFreeStrDumper(StrDumperUnknown):
+    """Strings without NUL characters, which PostgreSQL text cannot hold (SQLite can): hostile call content may
+    carry them. The stored call keeps them (its JSON is bytes); the listed columns and filters drop them."""
+
+    def dump(self, obj: str) -> Buffer | None:
+        return super().dump(obj.replace("\x00", "") if "\x00" in obj else obj)
+
+
+async def _configure(connection: psycopg.AsyncConnection[Any]) -> None:
+    connection.adapters.register_dumper(str, _NulFreeStrDumper)
+    # The library's schema first; UTC so times come back as the SQLite backend gives them.
+    await connection.execute(
+        "SELECT set_config('search_path', %s, false), set_config('TimeZone', 'UTC', false), "
+        "set_config('statement_timeout', %s, false)",
+        (f"{SCHEMA}, public", str(STATEMENT_TIMEOUT_MS)),
+    )
+
+
+async def _migrate(connection: psycopg.AsyncConnection[Any], where: str) -> int:
+    async with connection.transaction():
+        await connection.execute("SELECT pg_advisory_xact_lock(%s)", (MIGRATION_LOCK,))
+        exists = await (await connection.execute("SELECT to_regclass(%s)", (f"{SCHEMA}.schema_version",))).fetchone()
+        if exists is None or exists[0] is None:
+            # Only when missing: CREATE SCHEMA needs a privilege an already set-up user may not have.
+            has_schema = await (
+                await connection.execute("SELECT 1 FROM pg_namespace WHERE nspname = %s", (SCHEMA,))
+            ).fetchone()
+            if has_schema is None:
+                await connection.execute(f"CREATE SCHEMA {SCHEMA}")
+            await connection.execute(
+                "CREATE TABLE schema_version (version integer PRIMARY KEY, applied_at timestamptz NOT NULL)"
+            )
+        row = await (await connection.execute("SELECT coalesce(max(version), 0) FROM schema_version")).fetchone()
+        version = int(row[0]) if row else 0
+        if version > SCHEMA_VERSION:
+            raise LibrarySchemaError(
+                f"The call library in {where} was written by a newer ringsense-mcp (schema {version}, this one "
+                f"knows {SCHEMA_VERSION}). Upgrade ringsense-mcp on every server that shares it."
+            )
+        while version < SCHEMA_VERSION:
+            for statement in MIGRATIONS[version]:
+                await connection.execute(statement)
+            version += 1
+            await connection.execute("INSERT INTO schema_version (version, applied_at) VALUES (%s, now())", (version,))
+    return version
+
+
+async def open_store(
+    url: str,
+    *,
+    min_size: int = POOL_MIN,
+    max_size: int = POOL_MAX,
+    pool_timeout: float = POOL_TIMEOUT,
+) -> PostgresStore:
+    """Connect to the PostgreSQL library at `url` (a `postgresql://` URL), creating and migrating its schema.
+
+    Raises LibraryUnavailableError when the server cannot be reached or refuses the credentials (the message
+    never shows the password), LibrarySchemaError when a newer ringsense-mcp wrote the schema.
+    """
+    where = redact_url(url)
+    pool: AsyncConnectionPool[psycopg.AsyncConnection[Any]] = AsyncConnectionPool(
+        url,
+        min_size=min_size,
+        max_size=max_size,
+        timeout=pool_timeout,
+        open=False,
+        configure=_configure,
+        check=AsyncConnectionPool.check_connection,  # a server restarted since: stale connections are replaced
+        kwargs={"autocommit": True, "connect_timeout": CONNECT_TIMEOUT, "application_name": "ringsense-mcp"},
+        name="ringsense-library",
+    )
+    try:
+        await pool.open(wait=True, timeout=pool_timeout)
+        async with pool.connection() as connection:
+            await _migrate(connection, where)
+    except LibraryError:
+        await pool.close()
+        raise
+    except (psycopg.Error, PoolTimeout) as error:
+        await pool.close()
+        cause = await _connect_error(url) if isinstance(error, PoolTimeout) else error
+        raise _unavailable(cause, where) from None
+    return PostgresStore(url, pool)
+
+
+async def _connect_error(url: str) -> BaseException:
+    """Why the pool could not connect (it only says "timed out"): one direct attempt tells refused credentials
+    or a missing database from a server that is down."""
+    try:
+        connection = await psycopg.AsyncConnection.connect(url, connect_timeout=CONNECT_TIMEOUT)
+    except psycopg.Error as error:
+        return error
+    await connection.close()
+    return PoolTimeout()
+
+
+# The later lastModifiedTime wins: a stored row is replaced only when it is older; a missing time counts as the
+# oldest. The conflicting row stays locked to the end of the transaction either way.
+_UPSERT_CALL = """INSERT INTO calls AS c (domain, record_id, session_id, title, started_at, duration, direction,
+        owner_extension_id, owner_name, owner_words, external_number, numbers, speakers, ai_score,
+        sentiment, last_modified, indexed_at, source, utterances, transcript_chars)
+       VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)
+       ON CONFLICT (domain, record_id) DO UPDATE SET session_id = excluded.session_id,
+        title = excluded.title, started_at = excluded.started_at, duration = excluded.duration,
+        direction = excluded.direction, owner_extension_id = excluded.owner_extension_id,
+        owner_name = excluded.owner_name, owner_words = excluded.owner_words,
+        external_number = excluded.external_number, numbers = excluded.numbers,
+        speakers = excluded.speakers, ai_score = excluded.ai_score, sentiment = excluded.sentiment,
+        last_modified = excluded.last_modified, indexed_at = excluded.indexed_at,
+        source = excluded.source, utterances = excluded.utterances,
+        transcript_chars = excluded.transcript_chars
+       WHERE coalesce(c.last_modified, '-infinity') < coalesce(excluded.last_modified, '-infinity')
+       RETURNING c.id, (xmax = 0) AS inserted"""
+
+
+# --- the store -------------------------------------------------------------------------------------------------
+
+_CALL_FIELDS = (
+    "id", "record_id", "session_id", "domain", "title", "started_at", "duration", "direction",
+    "owner_extension_id", "owner_name", "external_number", "ai_score", "sentiment",
+)  # fmt: skip
+_CALL_COLUMNS = ", ".join(f"c.{name}" for name in _CALL_FIELDS)
+_WIDTH = len(_CALL_FIELDS)
+
+
+def _call_ref(row: Sequence[Any]) -> CallRef:
+    return CallRef(
+        record_id=row[1],
+        session_id=row[2],
+        domain=row[3],
+        title=row[4],
+        started_at=_utc(row[5]),
+        duration_seconds=row[6],
+        direction=row[7],
+        owner_extension_id=row[8],
+        owner_name=row[9],
+        external_number=row[10],
+        ai_score=row[11],
+        sentiment=row[12],
+    )
+
+
+Connection = psycopg.AsyncConnection[Any]
+
+
+class PostgresStore:
+    """The PostgreSQL `LibraryStore`. Make one with `open_store(url)`; close with `aclose()`."""
+
+    backend = "postgresql"
+
+    def __init__(self, url: str, pool: AsyncConnectionPool[Connection]) -> None:
+        self.location = redact_url(url)
+        self._pool = pool
+        self._closed = False
+        self.clock: Callable[[], datetime] = lambda: datetime.now(UTC)
+
+    # -- plumbing ----------------------------------------------------------------------------------------------
+
+    @asynccontextmanager
+    async def _connection(self) -> AsyncIterator[Connection]:
+        if self._closed:
+            raise LibraryUnavailableError("The call library is closed.")
+        async with self._pool.connection() as connection:
+            yield connection
+
+    async def _run(self, work: Callable[[Connection], Awaitable[T]], *, write: bool) -> T:
+        """Run `work` on a pooled connection (in one transaction when `write`), retrying serialization failures
+        and deadlocks; any other driver error becomes a LibraryUnavailableError with an actionable message."""
+        for attempt in range(RETRIES):
+            try:
+                async with self._connection() as connection:
+                    if not write:
+                        return await work(connection)
+                    async with connection.transaction():
+                        return await work(connection)
+            except _RETRYABLE as error:
+                if attempt == RETRIES - 1:
+                    raise _unavailable(error, self.location) from None
+            except (psycopg.Error, PoolTimeout) as error:
+                raise _unavailable(error, self.location) from None
+        raise AssertionError("unreachable")  # pragma: no cover - the loop returns or raises
+
+    async def _all(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
+        async def work(connection: Connection) -> list[tuple[Any, ...]]:
+            return await (await connection.execute(sql, params)).fetchall()
+
+        return await self._run(work, write=False)
+
+    async def aclose(self) -> None:
+        if self._closed:
+            return
+        self._closed = True
+        await self._pool.close()
+
+    # -- writes ------------------------------------------------------------------------------------------------
+
+    @staticmethod
+    async def _lock_recordings(connection: Connection, keys: Sequence[tuple[str, str]]) -> None:
+        """Transaction-scoped locks on recordings, in one order, so concurrent writers of one recording queue."""
+        names = sorted({f"{domain}\x1f{record_id}" for domain, record_id in keys})
+        await connection.execute(
+            "SELECT pg_advisory_xact_lock(hashtextextended(k, 0)) FROM unnest(%s::text[]) AS k", (names,)
+        )
+
+    async def upsert(self, document: CallDocument) -> UpsertOutcome:
+        call = document.call
+        blob = zlib.compress(document.insights_json, ZLIB_LEVEL)
+        modified = _utc(document.last_modified_time)
+        started = _sec(call.started_at)
+        now = _sec(self.clock())
+        owner_words = f" {' '.join(queries.name_words(call.owner_name))} " if call.owner_name else " "
+        text_rows = [
+            (section.slot, part, queries.name_words(section.speaker), section.side, literal)
+            for section in document.sections
+            for part, literal in enumerate(tsvector_parts(section.text))
+        ]
+        step_rows = [
+            (s.position, s.text, s.speaker, s.speaker_side, s.start_seconds, s.evidence, s.evidence_speaker, s.due,
+             s.due_date)
+            for s in document.next_steps
+        ]  # fmt: skip
+
+        async def work(db: Connection) -> UpsertOutcome:
+            await self._lock_recordings(db, [(call.domain, call.record_id)])
+            entry = await (
+                await db.execute(
+                    "SELECT external_number, numbers, direction FROM recordings WHERE domain = %s AND record_id = %s",
+                    (call.domain, call.record_id),
+                )
+            ).fetchone()
+            external = call.external_number or (entry[0] if entry else None)
+            numbers = " ".join(dict.fromkeys([*document.numbers, *((entry[1] or "").split() if entry else [])]))
+            direction = call.direction or (entry[2] if entry else None)
+            values = (
+                call.domain, call.record_id, call.session_id, call.title, started, call.duration_seconds, direction,
+                call.owner_extension_id, call.owner_name, owner_words, external, f" {numbers} ", document.speakers,
+                call.ai_score, call.sentiment, modified, now, document.source, document.utterances,
+                document.transcript_chars,
+            )  # fmt: skip
+            row = await (await db.execute(_UPSERT_CALL, values)).fetchone()
+            if row is None:
+                stored = await (
+                    await db.execute(
+                        "SELECT last_modified FROM calls WHERE domain = %s AND record_id = %s",
+                        (call.domain, call.record_id),
+                    )
+                ).fetchone()
+                return "unchanged" if stored is not None and stored[0] == modified else "stale"
+            call_id, inserted = row
+            if not inserted:
+                await db.execute("DELETE FROM call_text WHERE call_id = %s", (call_id,))
+                await db.execute("DELETE FROM next_steps WHERE call_id = %s", (call_id,))
+            await db.execute(
+                "INSERT INTO call_json (id, insights) VALUES (%s, %s) "
+                "ON CONFLICT (id) DO UPDATE SET insights = excluded.insights",
+                (call_id, blob),
+            )
+            async with db.cursor() as cursor:
+                await cursor.executemany(
+                    "INSERT INTO call_text (call_id, slot, part, who, side, doc) "
+                    "VALUES (%s, %s, %s, %s, %s, %s::tsvector)",
+                    [(call_id, *text_row) for text_row in text_rows],
+                )
+                await cursor.executemany(
+                    """INSERT INTO next_steps (call_id, position, text, speaker, speaker_side, start, evidence,
+                        evidence_speaker, due, due_date) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s)""",
+                    [(call_id, *step_row) for step_row in step_rows],
+                )
+            await db.execute(
+                """INSERT INTO recordings (domain, record_id, session_id, started_at, direction, owner_extension_id,
+                    external_number, numbers, state, attempts) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, 'indexed', 0)
+                   ON CONFLICT (domain, record_id) DO UPDATE SET state = 'indexed', retry_at = NULL,
+                    last_error = NULL""",
+                (
+                    call.domain, call.record_id, call.session_id, started if started is not None else now,
+                    direction, call.owner_extension_id, external, numbers,
+                ),
+            )  # fmt: skip
+            return "inserted" if inserted else "updated"
+
+        return await self._run(work, write=True)
+
+    async def remove(self, domain: str, record_ids: Sequence[str]) -> int:
+        async def work(db: Connection) -> int:
+            await self._lock_recordings(db, [(domain, record_id) for record_id in record_ids])
+            cursor = await db.execute(
+                "DELETE FROM calls WHERE domain = %s AND record_id = ANY(%s)", (domain, list(record_ids))
+            )
+            removed = cursor.rowcount
+            await db.execute(
+                "DELETE FROM recordings WHERE domain = %s AND record_id = ANY(%s)", (domain, list(record_ids))
+            )
+            return removed
+
+        return await self._run(work, write=True)
+
+    async def note_recordings(self, entries: Sequence[RecordingEntry]) -> None:
+        rows = [
+            (
+                e.domain, e.record_id, e.session_id, _sec(e.started_at), e.direction, e.owner_extension_id,
+                e.external_number, " ".join(e.numbers),
+            )
+            for e in entries
+        ]  # fmt: skip
+        if not rows:
+            return
+
+        async def work(db: Connection) -> None:
+            await self._lock_recordings(db, [(row[0], row[1]) for row in rows])
+            async with db.cursor() as cursor:
+                await cursor.executemany(
+                    """INSERT INTO recordings AS r (domain, record_id, session_id, started_at, direction,
+                        owner_extension_id, external_number, numbers, state)
+                       VALUES (%(domain)s, %(record_id)s, %(session_id)s, %(started)s, %(direction)s, %(owner)s,
+                        %(external)s, %(numbers)s,
+                        CASE WHEN EXISTS (SELECT 1 FROM calls WHERE domain = %(domain)s AND record_id = %(record_id)s)
+                             THEN 'indexed' ELSE 'pending' END)
+                       ON CONFLICT (domain, record_id) DO UPDATE SET
+                        session_id = coalesce(excluded.session_id, r.session_id), started_at = excluded.started_at,
+                        direction = coalesce(excluded.direction, r.direction),
+                        external_number = coalesce(excluded.external_number, r.external_number),
+                        numbers = excluded.numbers""",
+                    [_named(row) for row in rows],
+                )
+                # The call log knows the external party's number; calls indexed from events may lack it.
+                await cursor.executemany(
+                    """UPDATE calls SET external_number = coalesce(external_number, %(external)s),
+                        numbers = CASE WHEN %(numbers)s = '' THEN numbers ELSE numbers || %(numbers)s || ' ' END,
+                        direction = coalesce(direction, %(direction)s)
+                       WHERE domain = %(domain)s AND record_id = %(record_id)s
+                        AND strpos(numbers, ' ' || %(numbers)s || ' ') = 0""",
+                    [_named(row) for row in rows],
+                )
+
+        await self._run(work, write=True)
+
+    async def recordings(
+        self,
+        date_from: datetime,
+        date_to: datetime,
+        *,
+        states: Sequence[RecordingState] | None = None,
+        due_before: datetime | None = None,
+    ) -> list[RecordingEntry]:
+        sql = (
+            "SELECT domain, record_id, session_id, started_at, direction, owner_extension_id, external_number, "
+            "numbers, state, attempts, retry_at, last_error FROM recordings WHERE started_at >= %s AND started_at < %s"
+        )
+        params: list[Any] = [_sec(date_from), _sec(date_to)]
+        if states is not None:
+            sql += " AND state = ANY(%s)"
+            params.append(list(states))
+        if due_before is not None:
+            sql += " AND (retry_at IS NULL OR retry_at <= %s)"
+            params.append(_sec(due_before))
+        sql += ' ORDER BY started_at, record_id COLLATE "C"'
+        return [
+            RecordingEntry(
+                domain=row[0],
+                record_id=row[1],
+                session_id=row[2],
+                started_at=_utc(row[3]) or datetime.now(UTC),
+                direction=row[4],
+                owner_extension_id=row[5],
+                external_number=row[6],
+                numbers=tuple((row[7] or "").split()),
+                state=row[8],
+                attempts=row[9],
+                retry_at=_utc(row[10]),
+                last_error=row[11],
+            )
+            for row in await self._all(sql, params)
+        ]
+
+    async def set_recording_state(
+        self,
+        domain: str,
+        record_id: str,
+        state: RecordingState,
+        *,
+        attempts: int,
+        retry_at: datetime | None = None,
+        error: str | None = None,
+    ) -> None:
+        async def work(db: Connection) -> None:
+            await db.execute(
+                "UPDATE recordings SET state = %s, attempts = %s, retry_at = %s, last_error = %s "
+                "WHERE domain = %s AND record_id = %s",
+                (state, attempts, _sec(retry_at), error, domain, record_id),
+            )
+
+        await self._run(work, write=True)
+
+    async def mark_synced(self, date_from: datetime, date_to: datetime, at: datetime) -> None:
+        start, end, when = _epoch(_sec(date_from)), _epoch(_sec(date_to)), _sec(at)
+
+        async def work(db: Connection) -> None:
+            # One writer at a time rewrites the merged ranges.
+            await db.execute("LOCK TABLE synced IN EXCLUSIVE MODE")
+            rows = await (await db.execute("SELECT start_at, end_at FROM synced")).fetchall()
+            ranges = [(int(s.timestamp()), int(e.timestamp())) for s, e in rows] + [(start or 0, end or 0)]
+            merged = queries.merge_ranges(ranges)
+            await db.execute("DELETE FROM synced")
+            async with db.cursor() as cursor:
+                await cursor.executemany(
+                    "INSERT INTO synced (start_at, end_at, at) VALUES (to_timestamp(%s), to_timestamp(%s), %s)",
+                    [(s, e, when) for s, e in merged],
+                )
+            await _set(db, "last_sync", str(_epoch(when)))
+
+        await self._run(work, write=True)
+
+    async def note_event(self, at: datetime) -> None:
+        await self._set_state("last_event", str(_epoch(_sec(at))))
+
+    async def get_checkpoint(self, name: str) -> str | None:
+        rows = await self._all("SELECT value FROM state WHERE name = %s", (f"checkpoint:{name}",))
+        return rows[0][0] if rows else None
+
+    async def set_checkpoint(self, name: str, value: str | None) -> None:
+        await self._set_state(f"checkpoint:{name}", value)
+
+    async def _set_state(self, name: str, value: str | None) -> None:
+        async def work(db: Connection) -> None:
+            if value is None:
+                await db.execute("DELETE FROM state WHERE name = %s", (name,))
+            else:
+                await _set(db, name, value)
+
+        await self._run(work, write=True)
+
+    async def acquire_lease(self, name: str, holder: str, ttl: timedelta) -> bool:
+        now = _sec(self.clock())
+        assert now is not None
+
+        async def work(db: Connection) -> bool:
+            # One statement: taken when free, expired, or already ours; two racing takers cannot both win.
+            row = await (
+                await db.execute(
+                    """INSERT INTO leases AS l (name, holder, expires) VALUES (%s, %s, %s)
+                       ON CONFLICT (name) DO UPDATE SET holder = excluded.holder, expires = excluded.expires
+                       WHERE l.holder = excluded.holder OR l.expires <= %s
+                       RETURNING 1""",
+                    (name, holder, _sec(now + ttl), now),
+                )
+            ).fetchone()
+            return row is not None
+
+        return await self._run(work, write=True)
+
+    async def release_lease(self, name: str, holder: str) -> None:
+        async def work(db: Connection) -> None:
+            await db.execute("DELETE FROM leases WHERE name = %s AND holder = %s", (name, holder))
+
+        await self._run(work, write=True)
+
+    # -- reads -------------------------------------------------------------------------------------------------
+
+    async def get_by_record(self, record_id: str, domain: str = "pbx") -> StoredCall | None:
+        found = await self._stored("c.domain = %s AND c.record_id = %s", (domain, record_id))
+        return found[0] if found else None
+
+    async def get_by_session(self, session_id: str, domain: str = "pbx") -> list[StoredCall]:
+        return await self._stored("c.domain = %s AND c.session_id = %s", (domain, session_id))
+
+    async def _stored(self, where: str, params: tuple[Any, ...]) -> list[StoredCall]:
+        rows = await self._all(
+            f"SELECT {_CALL_COLUMNS}, c.last_modified, c.indexed_at, c.source, j.insights "
+            f"FROM calls c JOIN call_json j ON j.id = c.id WHERE {where} ORDER BY c.started_at NULLS FIRST, c.id",
+            params,
+        )
+        return [
+            StoredCall(
+                call=_call_ref(row),
+                insights=parse_insights(zlib.decompress(row[-1])),
+                last_modified_time=_utc(row[-4]),
+                indexed_at=_utc(row[-3]) or datetime.now(UTC),
+                source=row[-2],
+            )
+            for row in rows
+        ]
+
+    async def search(self, query: SearchQuery) -> SearchPage:
+        plan = queries.plan_search(query)
+        sql, params = _search_sql(plan)
+
+        async def work(db: Connection) -> tuple[list[tuple[Any, ...]], dict[int, bytes]]:
+            rows = await (await db.execute(sql, params)).fetchall()
+            blobs: dict[int, bytes] = {}
+            if plan.snippets and rows:
+                # Only the page's calls are decompressed, after ranking (as in the SQLite backend).
+                found = await db.execute(
+                    "SELECT id, insights FROM call_json WHERE id = ANY(%s)", ([row[0] for row in rows],)
+                )
+                blobs = {row[0]: bytes(row[1]) for row in await found.fetchall()}
+            return rows, blobs
+
+        rows, blobs = await self._run(work, write=False)
+        total = int(rows[0][-1]) if rows else 0
+        hits = []
+        for row in rows:
+            call = json.loads(zlib.decompress(blobs[row[0]])) if row[0] in blobs else None
+            hits.append(queries.hit(_call_ref(row), float(row[_WIDTH]), call, plan))
+        coverage = await self.coverage(*plan.coverage_range(self.clock()))
+        return queries.search_page(plan, hits, total, coverage)
+
+    async def next_steps(self, query: NextStepsQuery) -> NextStepsResult:
+        queries.check_range(query.date_from, query.date_to)
+        sql = (
+            f"SELECT {_CALL_COLUMNS}, n.text, n.speaker, n.speaker_side, n.start, n.evidence, n.evidence_speaker, "
+            "n.due, n.due_date FROM next_steps n JOIN calls c ON c.id = n.call_id "
+            "WHERE c.started_at >= %s AND c.started_at < %s"
+        )
+        params: list[Any] = [_sec(query.date_from), _sec(query.date_to)]
+        where, extra = _owner_direction(query.owner, query.direction)
+        sql += where + " ORDER BY c.started_at, c.id, n.position"
+        rows = await self._all(sql, params + extra)
+        refs: dict[int, CallRef] = {}
+        steps = []
+        for row in rows:
+            ref = refs.get(row[0])
+            if ref is None:
+                ref = refs[row[0]] = _call_ref(row)
+            text, speaker, side, start, evidence, evidence_speaker, due, due_date = row[_WIDTH:]
+            steps.append(queries.next_step(ref, text, speaker, side, start, evidence, evidence_speaker, due, due_date))
+        coverage = await self.coverage(query.date_from, query.date_to)
+        return queries.group_next_steps(query, steps, coverage)
+
+    async def stats(self, query: StatsQuery) -> StatsResult:
+        queries.check_range(query.date_from, query.date_to)
+        sql = f"SELECT {_CALL_COLUMNS} FROM calls c WHERE c.started_at >= %s AND c.started_at < %s"
+        params: list[Any] = [_sec(query.date_from), _sec(query.date_to)]
+        where, extra = _owner_direction(query.owner, query.direction)
+        sql += where
+        params += extra
+        if query.phone_number:
+            sql += " AND c.numbers LIKE %s"
+            params.append(f"%{queries.phone_digits(query.phone_number)} %")
+        if query.domain:
+            sql += " AND c.domain = %s"
+            params.append(query.domain)
+        rows = await self._all(sql, params)
+        coverage = await self.coverage(query.date_from, query.date_to)
+        return queries.aggregate(query, [_call_ref(row) for row in rows], coverage)
+
+    async def coverage(self, date_from: datetime, date_to: datetime) -> Coverage:
+        start, end = _sec(date_from), _sec(date_to)
+
+        async def work(db: Connection) -> tuple[dict[str, int], list[tuple[Any, ...]], dict[str, str]]:
+            counts = await db.execute(
+                "SELECT state, count(*) FROM recordings WHERE started_at >= %s AND started_at < %s GROUP BY state",
+                (start, end),
+            )
+            synced = await db.execute("SELECT start_at, end_at FROM synced ORDER BY start_at")
+            state = await db.execute("SELECT name, value FROM state WHERE name IN ('last_sync', 'last_event')")
+            return (
+                {name: int(n) for name, n in await counts.fetchall()},
+                await synced.fetchall(),
+                dict(await state.fetchall()),
+            )
+
+        counts, synced, state = await self._run(work, write=False)
+        covered = [(int(s.timestamp()), int(e.timestamp())) for s, e in synced]
+        gaps = queries.subtract_ranges((_epoch(start) or 0, _epoch(end) or 0), covered)
+        return Coverage(
+            date_from=date_from,
+            date_to=date_to,
+            recorded=sum(counts.values()),
+            indexed=counts.get("indexed", 0),
+            pending=counts.get("pending", 0),
+            not_analysed=counts.get("not_analysed", 0),
+            failed=counts.get("failed", 0),
+            unsynced=tuple(DateRange(_from_epoch(s), _from_epoch(e)) for s, e in gaps),
+            last_sync=_from_epoch(int(state["last_sync"])) if "last_sync" in state else None,
+            last_event=_from_epoch(int(state["last_event"])) if "last_event" in state else None,
+        )
+
+    async def status(self) -> LibraryStatus:
+        async def work(db: Connection) -> tuple[Any, ...]:
+            async def rows(sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
+                return await (await db.execute(sql, params)).fetchall()
+
+            counts = dict(await rows("SELECT state, count(*) FROM recordings GROUP BY state"))
+            calls = (await rows("SELECT count(*) FROM calls"))[0][0]
+            months = await rows(
+                "SELECT to_char(started_at, 'YYYY-MM') AS month, count(*), count(*) FILTER (WHERE state = 'indexed'), "
+                "count(*) FILTER (WHERE state = 'pending') FROM recordings GROUP BY month ORDER BY month"
+            )
+            synced = await rows("SELECT start_at, end_at FROM synced ORDER BY start_at")
+            state = dict(await rows("SELECT name, value FROM state WHERE name IN ('last_sync', 'last_event')"))
+            version = (await rows("SELECT coalesce(max(version), 0) FROM schema_version"))[0][0]
+            size = (
+                await rows(
+                    "SELECT coalesce(sum(pg_total_relation_size(c.oid)), 0) FROM pg_class c "
+                    "JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = %s AND c.relkind = 'r'",
+                    (SCHEMA,),
+                )
+            )[0][0]
+            return counts, calls, months, synced, state, version, size
+
+        counts, calls, months, synced, state, version, size = await self._run(work, write=False)
+        return LibraryStatus(
+            backend=self.backend,
+            location=self.location,
+            schema_version=int(version),
+            size_bytes=int(size),
+            calls=int(calls),
+            pending=int(counts.get("pending", 0)),
+            not_analysed=int(counts.get("not_analysed", 0)),
+            failed=int(counts.get("failed", 0)),
+            last_sync=_from_epoch(int(state["last_sync"])) if "last_sync" in state else None,
+            last_event=_from_epoch(int(state["last_event"])) if "last_event" in state else None,
+            synced=tuple(DateRange(s.astimezone(UTC), e.astimezone(UTC)) for s, e in synced),
+            by_month=tuple(MonthCoverage(m, int(n), int(i), int(p)) for m, n, i, p in months),
+        )
+
+
+# --- SQL building blocks ---------------------------------------------------------------------------------------
+
+
+def _from_epoch(seconds: int) -> datetime:
+    return datetime.fromtimestamp(seconds, UTC)
+
+
+def _named(row: tuple[Any, ...]) -> dict[str, Any]:
+    keys = ("domain", "record_id", "session_id", "started", "direction", "owner", "external", "numbers")
+    return dict(zip(keys, row, strict=True))
+
+
+async def _set(db: Connection, name: str, value: str) -> None:
+    await db.execute(
+        "INSERT INTO state (name, value) VALUES (%s, %s) ON CONFLICT (name) DO UPDATE SET value = excluded.value",
+        (name, value),
+    )
+
+
+def _owner_direction(owner: str | None, direction: str | None) -> tuple[str, list[Any]]:
+    sql, params = "", []
+    if owner:
+        clause, values = _owner_clause(owner)
+        sql += f" AND {clause}"
+        params += values
+    if direction:
+        sql += " AND c.direction = %s"
+        params.append(direction)
+    return sql, params
+
+
+def _owner_clause(owner: str) -> tuple[str, list[Any]]:
+    """An extension id matches exactly; otherwise every word must start a word of the owner's name (folded as
+    the query words are, so "jose" finds José)."""
+    owner_words = queries.name_words(owner)
+    if owner.strip().isdigit() or not owner_words:
+        return "c.owner_extension_id = %s", [owner.strip()]
+    likes = " AND ".join("c.owner_words LIKE %s" for _ in owner_words)
+    return f"({likes})", [f"% {queries.like_escape(word)}%" for word in owner_words]
+
+
+def _search_sql(plan: queries.SearchPlan) -> tuple[str, list[Any]]:
+    """The search as one statement, shaped as the SQLite backend's: one CTE per AND group (each may match in any
+    part of the call, so "refund policy" finds a call where the customer said one word and the agent the other),
+    joined, minus the calls with an excluded word. A group's score is its best part's `ts_rank`, normalised by
+    the part's length (as bm25 favours the shorter document); a call's score is the sum over the groups."""
+    params: list[Any] = []
+    ctes: list[str] = []
+    speaker_sql = ""
+    speaker_params: list[Any] = []
+    if plan.speaker_words:
+        speaker_sql += " AND t.who @> %s::text[]"
+        speaker_params.append(list(plan.speaker_words))
+    if plan.filters.speaker_side:
+        speaker_sql += " AND t.side = %s"
+        speaker_params.append(plan.filters.speaker_side)
+    groups = plan.parsed.all_of
+    for index, group in enumerate(groups):
+        ctes.append(
+            f"g{index} AS (SELECT t.call_id, max(ts_rank(t.doc, q.q, 1)) AS score "
+            f"FROM call_text t, (SELECT %s::tsquery AS q) q WHERE t.doc @@ q.q{speaker_sql} GROUP BY t.call_id)"
+        )
+        params += [_any_tsquery(group), *speaker_params]
+    if plan.parsed.none_of:
+        ctes.append("nx AS (SELECT DISTINCT t.call_id FROM call_text t WHERE t.doc @@ %s::tsquery)")
+        params.append(_any_tsquery(plan.parsed.none_of))
+    if speaker_sql and not groups:
+        ctes.append(f"sp AS (SELECT DISTINCT t.call_id FROM call_text t WHERE true{speaker_sql})")
+        params += speaker_params
+
+    if groups:
+        score = " + ".join(f"g{i}.score" for i in range(len(groups)))
+        joins = "".join(f" JOIN g{i} ON g{i}.call_id = g0.call_id" for i in range(1, len(groups)))
+        source = f"g0{joins} JOIN calls c ON c.id = g0.call_id"
+        order = "score DESC, c.started_at DESC NULLS LAST, c.id"
+    else:
+        score = "0.0"
+        source = "calls c" + (" JOIN sp ON sp.call_id = c.id" if speaker_sql else "")
+        order = "c.started_at DESC NULLS LAST, c.id"
+    where = ["true"]
+    if plan.parsed.none_of:
+        where.append("c.id NOT IN (SELECT call_id FROM nx)")
+    filters = plan.filters
+    if filters.date_from is not None:
+        where.append("c.started_at >= %s")
+        params.append(_sec(filters.date_from))
+    if filters.date_to is not None:
+        where.append("c.started_at < %s")
+        params.append(_sec(filters.date_to))
+    if filters.direction:
+        where.append("c.direction = %s")
+        params.append(filters.direction)
+    if filters.domain:
+        where.append("c.domain = %s")
+        params.append(filters.domain)
+    if filters.owner:
+        clause, values = _owner_clause(filters.owner)
+        where.append(clause)
+        params += values
+    if filters.phone_number:
+        where.append("c.numbers LIKE %s")
+        params.append(f"%{queries.phone_digits(filters.phone_number)} %")
+    if filters.min_score is not None:
+        where.append("c.ai_score >= %s")
+        params.append(filters.min_score)
+    if filters.max_score is not None:
+        where.append("c.ai_score <= %s")
+        params.append(filters.max_score)
+    with_ctes = f"WITH {', '.join(ctes)} " if ctes else ""
+    sql = (
+        f"{with_ctes}SELECT {_CALL_COLUMNS}, {score} AS score, count(*) OVER () AS total "
+        f"FROM {source} WHERE {' AND '.join(where)} ORDER BY {order} LIMIT %s OFFSET %s"
+    )
+    params += [plan.limit, plan.offset]
+    return sql, params
