@@ -15,6 +15,7 @@ Accepted names (each row: current name first, then older or SDK aliases):
 | library on/off | RINGSENSE_LIBRARY (`on` by default; `off` turns the local call library off)  |
 | data directory | RINGSENSE_DATA_DIR (default: the per-user data directory, via platformdirs)  |
 | events lease   | RINGSENSE_EVENTS_LEASE_TTL (seconds, 0.3–60, default 6; with Redis: a dead holder's expiry) |
+| database URL   | RINGSENSE_DATABASE_URL (postgresql://…: the library in PostgreSQL, shared by replicas) |
 
 Two aliases set to different values are contradictory and refused. Secrets are held as `SecretStr`, so
 `repr`, `str` and logging of `Settings` never show them, and error messages name variables, never values.
@@ -34,6 +35,7 @@ from pydantic import SecretStr
 from server.ringsense.auth import AccessTokenCredentials, JWTCredentials
 
 __all__ = [
+    "DATABASE_URL_ENV",
     "DATA_DIR_ENV",
     "DEFAULT_SERVER_URL",
     "ENV_NAMES",
@@ -85,6 +87,8 @@ _HOW_TO_GET_CREDENTIALS = (
 
 LIBRARY_ENV = "RINGSENSE_LIBRARY"
 DATA_DIR_ENV = "RINGSENSE_DATA_DIR"
+DATABASE_URL_ENV = "RINGSENSE_DATABASE_URL"
+_POSTGRES_SCHEMES = ("postgresql", "postgres")
 LIBRARY_FILE = "library.sqlite3"
 SANDBOX_LIBRARY_FILE = "library-sandbox.sqlite3"  # sample calls never mix with a real account's
 
@@ -100,6 +104,12 @@ class LibrarySettings:
     enabled: bool
     directory: Path | None = None
     sandbox: bool = False
+    database_url: SecretStr | None = None  # PostgreSQL instead of the SQLite file (it may carry a password)
+
+    @property
+    def backend(self) -> str:
+        """ "postgresql" when a database URL is set, else "sqlite"."""
+        return "postgresql" if self.database_url is not None else "sqlite"
 
     @classmethod
     def off(cls) -> LibrarySettings:
@@ -270,7 +280,32 @@ def load_library_settings(environ: Mapping[str, str] = os.environ, *, sandbox: b
         directory = Path(configured).expanduser()
         if not directory.is_absolute():
             raise ConfigurationError(f"{DATA_DIR_ENV} must be an absolute path (or start with ~).")
-    return LibrarySettings(enabled=True, directory=directory, sandbox=sandbox)
+    # The sandbox's sample calls never go into a team's database: with --sandbox the URL is not used.
+    database_url = None if sandbox else _database_url(environ)
+    return LibrarySettings(enabled=True, directory=directory, sandbox=sandbox, database_url=database_url)
+
+
+def _database_url(environ: Mapping[str, str]) -> SecretStr | None:
+    """`RINGSENSE_DATABASE_URL`, checked for shape only (the server is reached when the library opens). Messages
+    never repeat the value: it may hold a password."""
+    value = (environ.get(DATABASE_URL_ENV) or "").strip()
+    if not value:
+        return None
+    try:
+        parts = urlsplit(value)
+        parts.port  # noqa: B018 - raises ValueError for a malformed port
+    except ValueError:
+        raise ConfigurationError(f"{DATABASE_URL_ENV} is not a valid URL.") from None
+    if parts.scheme not in _POSTGRES_SCHEMES:
+        raise ConfigurationError(
+            f"{DATABASE_URL_ENV} must be a PostgreSQL URL such as postgresql://ringsense:PASSWORD@db.internal:5432/"
+            f"ringsense (got a {parts.scheme or 'missing'} scheme). Unset it to keep the library in a local file."
+        )
+    if not parts.path.strip("/"):
+        raise ConfigurationError(
+            f"{DATABASE_URL_ENV} must name the database, e.g. postgresql://ringsense@db.internal:5432/ringsense."
+        )
+    return SecretStr(value)
 
 
 EVENTS_LEASE_TTL_ENV = "RINGSENSE_EVENTS_LEASE_TTL"

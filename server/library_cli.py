@@ -77,7 +77,16 @@ class _Bars:
             bar.close()
 
 
-def _summary_lines(summary: SyncSummary, library: Path) -> list[str]:
+def _database_url(library: LibrarySettings) -> str | None:
+    return library.database_url.get_secret_value() if library.database_url is not None else None
+
+
+def _location(library: LibrarySettings) -> str:
+    """Where the library is, for output: the file, or the database (never its URL: it may hold a password)."""
+    return "PostgreSQL (RINGSENSE_DATABASE_URL)" if library.database_url is not None else str(library.path)
+
+
+def _summary_lines(summary: SyncSummary, library: Path | str) -> list[str]:
     lines = [
         f"Synced {summary.date_from:%Y-%m-%d %H:%M} – {summary.date_to:%Y-%m-%d %H:%M} UTC in {summary.seconds:.0f} s:",
         f"  recordings in the call log  {summary.recordings}",
@@ -114,7 +123,7 @@ def run_sync(settings: Settings, since: str | None, until: str | None, *, out: T
         # The runtime builds the same client the server uses (sandbox or live); closing it revokes its token.
         from server.runtime import Runtime
 
-        store = await open_store(path)
+        store = await open_store(path, database_url=_database_url(settings.library))
         try:
             async with Runtime(settings).client_factory() as client:
                 if wanted is None:
@@ -137,7 +146,7 @@ def run_sync(settings: Settings, since: str | None, until: str | None, *, out: T
         print(f"ringsense-mcp sync: {error.message}", file=sys.stderr)
         return 1
     bars.close()
-    print("\n".join(_summary_lines(summary, path)), file=out)
+    print("\n".join(_summary_lines(summary, _location(settings.library))), file=out)
     return 1 if summary.stopped else 0
 
 
@@ -173,12 +182,12 @@ def show_status(library: LibrarySettings, *, out: TextIO | None = None) -> int:
         print(_OFF, file=out)
         return 0
     path = library.path
-    if not path.exists():
+    if library.database_url is None and not path.exists():
         print(f"No call library yet at {path}. Build one with `ringsense-mcp sync`.", file=out)
         return 0
 
     async def go() -> LibraryStatus:
-        store = await open_store(path)
+        store = await open_store(path, database_url=_database_url(library))
         try:
             return await store.status()
         finally:
@@ -205,6 +214,8 @@ def forget_library(
     if library.path is None:
         print("The call library is off; there is no local copy to delete.", file=out)
         return 0
+    if library.database_url is not None:
+        return _forget_database(library.database_url.get_secret_value(), yes=yes, out=out)
     files = _files(library.path)
     if not files:
         print(f"There is no call library at {library.path}; nothing to delete.", file=out)
@@ -221,4 +232,22 @@ def forget_library(
     for file in files:
         file.unlink(missing_ok=True)
     print(f"Deleted the call library at {library.path}.", file=out)
+    return 0
+
+
+def _forget_database(url: str, *, yes: bool, out: TextIO) -> int:
+    """`library forget` with RINGSENSE_DATABASE_URL: drop the library's schema, for every server sharing it."""
+    from server.library.postgres import SCHEMA, drop_library
+
+    what = f"the call library (schema `{SCHEMA}`) in the PostgreSQL database of RINGSENSE_DATABASE_URL"
+    if not yes:
+        print(f"ringsense-mcp library forget: this deletes {what}, for every server that shares it. Confirm with "
+              "--yes.", file=sys.stderr)  # fmt: skip
+        return 2
+    try:
+        anyio.run(drop_library, url)
+    except LibraryError as error:
+        print(f"ringsense-mcp library forget: {error.message}", file=sys.stderr)
+        return 1
+    print(f"Deleted {what}.", file=out)
     return 0

@@ -252,3 +252,44 @@ def test_an_events_lease_expiry_out_of_range_is_refused_with_the_range(value: st
         ConfigurationError, match=r"RINGSENSE_EVENTS_LEASE_TTL must be a number of seconds from 0.3 to 60"
     ):
         load_settings({"RINGSENSE_EVENTS_LEASE_TTL": value}, sandbox=True)
+
+
+# --- the library in PostgreSQL -------------------------------------------------------------------------------
+
+DATABASE_URL = "postgresql://ringsense:db-canary-pw@db.internal:5432/ringsense"
+
+
+def test_a_database_url_puts_the_library_in_postgresql_and_is_held_as_a_secret() -> None:
+    from server.config import load_library_settings
+
+    library = load_library_settings({"RINGSENSE_DATABASE_URL": DATABASE_URL})
+    assert library.backend == "postgresql" and library.database_url is not None
+    assert library.database_url.get_secret_value() == DATABASE_URL
+    assert "db-canary-pw" not in repr(library) and "db-canary-pw" not in str(load_settings(CURRENT | {
+        "RINGSENSE_DATABASE_URL": DATABASE_URL}))  # fmt: skip
+    assert load_library_settings({}).backend == "sqlite"
+
+
+def test_the_sandbox_never_writes_sample_calls_into_the_team_database() -> None:
+    from server.config import load_library_settings
+
+    library = load_library_settings({"RINGSENSE_DATABASE_URL": DATABASE_URL}, sandbox=True)
+    assert library.backend == "sqlite" and library.database_url is None
+
+
+@pytest.mark.parametrize(
+    ("value", "advice"),
+    [
+        ("mysql://ringsense:db-canary-pw@db/ringsense", "must be a PostgreSQL URL"),
+        ("db-canary-pw", "must be a PostgreSQL URL"),
+        ("postgresql://ringsense:db-canary-pw@db.internal:5432", "must name the database"),
+        ("postgresql://ringsense:db-canary-pw@db.internal:port/x", "not a valid URL"),
+    ],
+    ids=["other-scheme", "no-scheme", "no-database", "bad-port"],
+)
+def test_a_bad_database_url_is_refused_without_repeating_it(value: str, advice: str) -> None:
+    from server.config import load_library_settings
+
+    with pytest.raises(ConfigurationError) as caught:
+        load_library_settings({"RINGSENSE_DATABASE_URL": value})
+    assert advice in caught.value.message and "db-canary-pw" not in caught.value.message

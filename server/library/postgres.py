@@ -63,7 +63,7 @@ from .store import (
     UpsertOutcome,
 )
 
-__all__ = ["MIGRATIONS", "SCHEMA", "SCHEMA_VERSION", "PostgresStore", "open_store", "redact_url"]
+__all__ = ["MIGRATIONS", "SCHEMA", "SCHEMA_VERSION", "PostgresStore", "drop_library", "open_store", "redact_url"]
 
 T = TypeVar("T")
 
@@ -75,7 +75,8 @@ CONNECT_TIMEOUT = 5  # seconds libpq waits for the server (whole seconds, at lea
 STATEMENT_TIMEOUT_MS = 30_000  # no query of the library takes near this; a runaway one is stopped
 RETRIES = 3  # serialization failures and deadlocks are retried; they are normal under concurrency
 ZLIB_LEVEL = 6  # as the SQLite backend: ingest speed matters more than the last 2 %
-PART_WORDS = 2_000  # words per indexed part: below tsvector's 256 positions per lexeme for ordinary speech
+PART_WORDS = 2_000  # words per indexed part (tsvector's own limit is 16,383 positions)
+MAX_POSITIONS = 256  # positions tsvector keeps for one word
 PART_OVERLAP = 64  # words repeated at the start of the next part, so a phrase across the cut is still found
 MAX_LEXEME_BYTES = 2_046  # PostgreSQL's limit; longer "words" (a pasted token) are left out of the index
 MIGRATION_LOCK = 0x52494E47  # advisory lock key ("RING") held while migrating
@@ -192,19 +193,23 @@ def _fits(word: str) -> bool:
 
 
 def tsvector_parts(text: str) -> list[str]:
-    """`text` as `tsvector` literals of at most PART_WORDS words each (overlapping by PART_OVERLAP), positions
-    counted from 1 in each part. The words are those the query side finds (`query.words`, `query.fold`)."""
+    """`text` as `tsvector` literals, positions counted from 1 in each. The words are those the query side finds
+    (`query.words`, `query.fold`). A part ends after PART_WORDS words, or before a word's 257th occurrence
+    (tsvector keeps 256 positions a word, and a phrase needs them all); the next part repeats the last
+    PART_OVERLAP words, so a phrase across the cut is still found."""
     found = [folded for word in words(text) if _fits(folded := fold(word))]
-    if not found:
-        return []
-    parts = []
-    step = PART_WORDS - PART_OVERLAP
-    for start in range(0, max(1, len(found) - PART_OVERLAP), step):
+    parts: list[str] = []
+    start = 0
+    while start < len(found):
         positions: dict[str, list[int]] = defaultdict(list)
-        for offset, word in enumerate(found[start : start + PART_WORDS], 1):
-            positions[word].append(offset)
-        # tsvector keeps 256 positions per lexeme; more would be an input error, so the first 256 are kept.
-        parts.append(" ".join(f"{_lexeme(w)}:{','.join(map(str, p[:256]))}" for w, p in positions.items()))
+        end = start
+        while end < len(found) and end - start < PART_WORDS and len(positions[found[end]]) < MAX_POSITIONS:
+            positions[found[end]].append(end - start + 1)
+            end += 1
+        parts.append(" ".join(f"{_lexeme(w)}:{','.join(map(str, p))}" for w, p in positions.items() if p))
+        if end == len(found):
+            break
+        start = end - PART_OVERLAP  # a part holds at least 256 words, so this moves forward
     return parts
 
 
@@ -240,27 +245,35 @@ _RETRYABLE = (psycopg.errors.SerializationFailure, psycopg.errors.DeadlockDetect
 
 def _unavailable(error: BaseException, where: str) -> LibraryUnavailableError:
     """The user's message for a driver error: what is wrong and what to do, never the driver's own text."""
-    if isinstance(error, psycopg.errors.InvalidCatalogName):
-        reason = "the database does not exist. Create it (createdb), or fix the database name in the URL"
-    elif isinstance(error, psycopg.errors.InvalidAuthorizationSpecification | psycopg.errors.InvalidPassword):
-        reason = "it refused the user name or password. Check the credentials in RINGSENSE_DATABASE_URL"
-    elif isinstance(error, psycopg.errors.InsufficientPrivilege):
-        reason = (
-            f"the database user may not create or use the `{SCHEMA}` schema. Grant it CREATE on the database, "
-            f"or create the schema `{SCHEMA}` owned by that user"
+    return LibraryUnavailableError(
+        f"The call library's PostgreSQL database at {where} is unavailable: {_reason(error)}."
+    )
+
+
+def _reason(error: BaseException) -> str:
+    # A failed connection has no SQLSTATE: libpq's text is read here to tell the cases apart (never shown).
+    failure = str(error).lower() if isinstance(error, psycopg.OperationalError) and error.sqlstate is None else ""
+    if isinstance(error, psycopg.errors.InvalidCatalogName) or ("database" in failure and "does not exist" in failure):
+        return "the database does not exist. Create it (createdb), or fix the database name in RINGSENSE_DATABASE_URL"
+    if isinstance(error, psycopg.errors.InvalidAuthorizationSpecification | psycopg.errors.InvalidPassword) or any(
+        sign in failure for sign in ("password", "role", "authentication", "pg_hba")
+    ):
+        return "it refused the user name or password. Check the credentials in RINGSENSE_DATABASE_URL"
+    if isinstance(error, psycopg.errors.InsufficientPrivilege):
+        return (
+            f"the database user may not create or use the `{SCHEMA}` schema. Grant it CREATE on the database, or "
+            f"create the schema `{SCHEMA}` owned by that user"
         )
-    elif isinstance(error, psycopg.errors.QueryCanceled):
-        reason = "a query took longer than the library allows. Try a narrower date range or a more specific search"
-    elif isinstance(error, psycopg.errors.DiskFull | psycopg.errors.ReadOnlySqlTransaction):
-        reason = "it cannot write (the disk is full, or this is a read-only replica)"
-    elif isinstance(error, PoolTimeout | psycopg.OperationalError):
-        reason = (
+    if isinstance(error, psycopg.errors.QueryCanceled):
+        return "a query took longer than the library allows. Try a narrower date range or a more specific search"
+    if isinstance(error, psycopg.errors.DiskFull | psycopg.errors.ReadOnlySqlTransaction):
+        return "it cannot write (the disk is full, or this is a read-only replica)"
+    if isinstance(error, PoolTimeout | psycopg.OperationalError):
+        return (
             "it is not answering. Check that PostgreSQL is running and reachable and that RINGSENSE_DATABASE_URL "
             "is right; tools about a single call keep working meanwhile"
         )
-    else:
-        reason = f"it could not answer ({type(error).__name__}). If it persists, check the PostgreSQL server's log"
-    return LibraryUnavailableError(f"The call library's PostgreSQL database at {where} is unavailable: {reason}.")
+    return f"it could not answer ({type(error).__name__}). If it persists, check the PostgreSQL server's log"
 
 
 # --- opening ---------------------------------------------------------------------------------------------------
@@ -349,6 +362,16 @@ async def open_store(
         cause = await _connect_error(url) if isinstance(error, PoolTimeout) else error
         raise _unavailable(cause, where) from None
     return PostgresStore(url, pool)
+
+
+async def drop_library(url: str) -> None:
+    """Delete the library's schema and everything in it (`ringsense-mcp library forget`). Servers still running
+    recreate it empty on their next start. Raises LibraryUnavailableError like `open_store`."""
+    try:
+        async with await psycopg.AsyncConnection.connect(url, connect_timeout=CONNECT_TIMEOUT) as connection:
+            await connection.execute(f"DROP SCHEMA IF EXISTS {SCHEMA} CASCADE")
+    except psycopg.Error as error:
+        raise _unavailable(error, redact_url(url)) from None
 
 
 async def _connect_error(url: str) -> BaseException:

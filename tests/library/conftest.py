@@ -114,6 +114,12 @@ def _fresh_database(request: pytest.FixtureRequest, template_fixture: str) -> st
     return url
 
 
+@pytest.fixture
+def postgres_url(request: pytest.FixtureRequest) -> str:
+    """A fresh, migrated PostgreSQL database (for the tests only that backend has)."""
+    return _fresh_database(request, "postgres_template")
+
+
 @pytest.fixture(params=BACKENDS)
 def backend(request: pytest.FixtureRequest) -> str:
     """Every test that takes a store runs on SQLite and on PostgreSQL (a real server, a fresh database)."""

@@ -57,9 +57,9 @@ async def test_a_call_not_ready_is_retried_after_its_backoff_and_then_indexed(
     pending = _call(platform.dataset, "not-ready")
     record_id = pending.recordings[0].record_id
     async with make_client() as client:
-        await sync_range(store, client, now - timedelta(days=31), now)
+        await sync_range(store, client, now - timedelta(days=31), now, now=now)
         platform.clear_requests()
-        await sync_range(store, client, now - timedelta(days=31), now)
+        await sync_range(store, client, now - timedelta(days=31), now, now=now)
         assert record_id not in _insight_requests(platform), "retried before its backoff"
 
         donor = copy.deepcopy(_call(platform.dataset, "partner-call").recordings[0].insights)
@@ -187,7 +187,7 @@ async def test_a_call_that_fails_to_fetch_is_counted_and_retried_later(
     broken = _call(platform.dataset, "partner-call").recordings[0].record_id
     platform.faults.inject(f"*/records/{broken}/insights", Fault.malformed_json(), times=None)
     async with make_client() as client:
-        summary = await sync_range(store, client, now - timedelta(days=31), now)
+        summary = await sync_range(store, client, now - timedelta(days=31), now, now=now)
         assert summary.failed == 1 and summary.stopped is None
         assert summary.errors and broken in summary.errors[0]
         platform.faults.clear()
