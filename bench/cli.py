@@ -26,6 +26,7 @@ from bench.stdio_calls import StdioConfig, measure_over_stdio
 
 DEFAULT_OUTPUT = "bench-results.json"
 GROUPS = ("cold", "stdio", "render", "rate", "library", "tools")
+LIBRARY_BACKENDS = ("sqlite", "postgres")
 
 
 @dataclass(frozen=True)
@@ -84,7 +85,9 @@ def machine() -> dict[str, Any]:
     return info
 
 
-def run(config: Config, groups: Sequence[str], progress: Callable[[str], None]) -> list[Measure]:
+def run(
+    config: Config, groups: Sequence[str], progress: Callable[[str], None], backends: Sequence[str] = ("sqlite",)
+) -> list[Measure]:
     measures: list[Measure] = []
     if "cold" in groups:
         measures += measure_cold_start(config.cold_rounds, progress)
@@ -95,7 +98,8 @@ def run(config: Config, groups: Sequence[str], progress: Callable[[str], None]) 
     if "rate" in groups:
         measures += anyio.run(measure_rate, config.rate, progress)
     if "library" in groups:
-        measures += anyio.run(measure_library, config.library, progress)
+        for backend in backends:
+            measures += anyio.run(measure_library, config.library, progress, backend)
         measures += anyio.run(measure_sync, config.sync, progress)
     if "tools" in groups:
         measures += anyio.run(measure_tools, config.tools, progress)
@@ -108,6 +112,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--output", default=DEFAULT_OUTPUT, help=f"JSON results (default {DEFAULT_OUTPUT})")
     parser.add_argument("--only", action="append", choices=GROUPS, help="run only these groups (repeatable)")
     parser.add_argument("--quiet", action="store_true", help="no progress lines on stderr")
+    parser.add_argument(
+        "--backend",
+        action="append",
+        choices=LIBRARY_BACKENDS,
+        help="library backends to measure (repeatable; default sqlite). postgres starts a throwaway server: "
+        "it needs PostgreSQL's server binaries (apt-get install postgresql)",
+    )
     args = parser.parse_args(argv)
     config = QUICK if args.quick else FULL
 
@@ -116,7 +127,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             print(f"  … {step}", file=sys.stderr, flush=True)
 
     started = time.perf_counter()
-    measures = run(config, args.only or GROUPS, progress)
+    measures = run(config, args.only or GROUPS, progress, args.backend or ("sqlite",))
     seconds = time.perf_counter() - started
     report = {
         "quick": args.quick,

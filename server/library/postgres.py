@@ -26,8 +26,9 @@ advisory lock, so replicas starting together migrate once.
 from __future__ import annotations
 
 import json
+import re
 import zlib
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime, timedelta
@@ -184,6 +185,9 @@ def _utc(moment: datetime | None) -> datetime | None:
     return None if moment is None else moment.astimezone(UTC)
 
 
+_WORD = re.compile(r"[^\W_]+")  # as query.words: letters and digits
+
+
 def _lexeme(word: str) -> str:
     return "'" + word.replace("\\", "\\\\").replace("'", "''") + "'"
 
@@ -192,21 +196,42 @@ def _fits(word: str) -> bool:
     return len(word.encode()) <= MAX_LEXEME_BYTES
 
 
+def _folded_words(text: str) -> list[str]:
+    if text.isascii():  # the common case, in C: fold is lower() for ASCII
+        found = _WORD.findall(text.lower())
+    else:
+        found = [word.lower() if word.isascii() else fold(word) for word in _WORD.findall(text)]
+    if found and max(map(len, found)) * 4 > MAX_LEXEME_BYTES:
+        found = [word for word in found if _fits(word)]
+    return found
+
+
+def _literal(found: Sequence[str]) -> str:
+    positions: dict[str, list[int]] = defaultdict(list)
+    for position, word in enumerate(found, 1):
+        positions[word].append(position)
+    return " ".join(f"{_lexeme(word)}:{','.join(map(str, at))}" for word, at in positions.items())
+
+
 def tsvector_parts(text: str) -> list[str]:
     """`text` as `tsvector` literals, positions counted from 1 in each. The words are those the query side finds
     (`query.words`, `query.fold`). A part ends after PART_WORDS words, or before a word's 257th occurrence
     (tsvector keeps 256 positions a word, and a phrase needs them all); the next part repeats the last
     PART_OVERLAP words, so a phrase across the cut is still found."""
-    found = [folded for word in words(text) if _fits(folded := fold(word))]
+    found = _folded_words(text)
+    if not found:
+        return []
+    if len(found) <= PART_WORDS and max(Counter(found).values()) <= MAX_POSITIONS:
+        return [_literal(found)]  # one part: most speakers of most calls
     parts: list[str] = []
     start = 0
     while start < len(found):
-        positions: dict[str, list[int]] = defaultdict(list)
+        counts: Counter[str] = Counter()
         end = start
-        while end < len(found) and end - start < PART_WORDS and len(positions[found[end]]) < MAX_POSITIONS:
-            positions[found[end]].append(end - start + 1)
+        while end < len(found) and end - start < PART_WORDS and counts[found[end]] < MAX_POSITIONS:
+            counts[found[end]] += 1
             end += 1
-        parts.append(" ".join(f"{_lexeme(w)}:{','.join(map(str, p))}" for w, p in positions.items() if p))
+        parts.append(_literal(found[start:end]))
         if end == len(found):
             break
         start = end - PART_OVERLAP  # a part holds at least 256 words, so this moves forward
