@@ -9,13 +9,11 @@ In the database, in a schema of its own (`ringsense`, so it can share a database
 for its AI sections and per speaker for the transcript, cut into parts, with a GIN index), `next_steps`,
 `recordings`, `synced`, `state`, `leases`, and `schema_version` (one row per applied migration).
 
-Full text: the lexemes are the words `query.words` finds, folded by `query.fold` — the same words the query side
-produces — and are written as a `tsvector` literal, so PostgreSQL's own parser and dictionaries (which would
-split `dana@example.com` or `e-mail` differently and drop stop words) never stand between a query and the index.
-The parsed query becomes a `tsquery` the same way (`<->` for phrases, `:*` for prefixes, `|` for OR), rather than
-going through `websearch_to_tsquery`, whose language differs from ours (no prefixes, lower-case `or`, its own
-parser). Snippets come from the stored call, by the same builder the SQLite backend uses, so both quote the same
-lines with the same marks (`ts_headline` would mark a document, not a speaker's line with its time).
+Full text: `postgres_text.py` writes the index as `tsvector` literals of the words the query side finds, and the
+parsed query as a `tsquery`, so PostgreSQL's own parser (and `websearch_to_tsquery`'s language) never stand
+between a query and the index. Snippets come from the stored call, by the same builder the SQLite backend uses, so
+both quote the same lines with the same marks (`ts_headline` would mark a document, not a speaker's line with its
+time).
 
 Concurrency: a psycopg connection pool; upserts are `INSERT … ON CONFLICT … DO UPDATE … WHERE` the stored version
 is older, so the later `lastModifiedTime` wins whatever order concurrent writers commit in; a per-recording
@@ -26,9 +24,7 @@ advisory lock, so replicas starting together migrate once.
 from __future__ import annotations
 
 import json
-import re
 import zlib
-from collections import Counter, defaultdict
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime, timedelta
@@ -44,7 +40,7 @@ from psycopg_pool import AsyncConnectionPool, PoolTimeout
 from . import queries
 from .errors import LibraryError, LibrarySchemaError, LibraryUnavailableError
 from .ingest import parse_insights
-from .query import Atom, fold, words
+from .postgres_text import any_tsquery, tsvector_parts
 from .store import (
     CallDocument,
     CallRef,
@@ -64,7 +60,16 @@ from .store import (
     UpsertOutcome,
 )
 
-__all__ = ["MIGRATIONS", "SCHEMA", "SCHEMA_VERSION", "PostgresStore", "drop_library", "open_store", "redact_url"]
+__all__ = [
+    "MIGRATIONS",
+    "SCHEMA",
+    "SCHEMA_VERSION",
+    "PostgresStore",
+    "drop_library",
+    "open_store",
+    "redact_url",
+    "tsvector_parts",
+]
 
 T = TypeVar("T")
 
@@ -76,10 +81,6 @@ CONNECT_TIMEOUT = 5  # seconds libpq waits for the server (whole seconds, at lea
 STATEMENT_TIMEOUT_MS = 30_000  # no query of the library takes near this; a runaway one is stopped
 RETRIES = 3  # serialization failures and deadlocks are retried; they are normal under concurrency
 ZLIB_LEVEL = 6  # as the SQLite backend: ingest speed matters more than the last 2 %
-PART_WORDS = 2_000  # words per indexed part (tsvector's own limit is 16,383 positions)
-MAX_POSITIONS = 256  # positions tsvector keeps for one word
-PART_OVERLAP = 64  # words repeated at the start of the next part, so a phrase across the cut is still found
-MAX_LEXEME_BYTES = 2_046  # PostgreSQL's limit; longer "words" (a pasted token) are left out of the index
 MIGRATION_LOCK = 0x52494E47  # advisory lock key ("RING") held while migrating
 
 # Forward-only migrations: MIGRATIONS[n] takes the schema from version n to n + 1. Never edit a released one.
@@ -183,71 +184,6 @@ def _epoch(moment: datetime | None) -> int | None:
 
 def _utc(moment: datetime | None) -> datetime | None:
     return None if moment is None else moment.astimezone(UTC)
-
-
-_WORD = re.compile(r"[^\W_]+")  # as query.words: letters and digits
-
-
-def _lexeme(word: str) -> str:
-    return "'" + word.replace("\\", "\\\\").replace("'", "''") + "'"
-
-
-def _fits(word: str) -> bool:
-    return len(word.encode()) <= MAX_LEXEME_BYTES
-
-
-def _folded_words(text: str) -> list[str]:
-    if text.isascii():  # the common case, in C: fold is lower() for ASCII
-        found = _WORD.findall(text.lower())
-    else:
-        found = [word.lower() if word.isascii() else fold(word) for word in _WORD.findall(text)]
-    if found and max(map(len, found)) * 4 > MAX_LEXEME_BYTES:
-        found = [word for word in found if _fits(word)]
-    return found
-
-
-def _literal(found: Sequence[str]) -> str:
-    positions: dict[str, list[int]] = defaultdict(list)
-    for position, word in enumerate(found, 1):
-        positions[word].append(position)
-    return " ".join(f"{_lexeme(word)}:{','.join(map(str, at))}" for word, at in positions.items())
-
-
-def tsvector_parts(text: str) -> list[str]:
-    """`text` as `tsvector` literals, positions counted from 1 in each. The words are those the query side finds
-    (`query.words`, `query.fold`). A part ends after PART_WORDS words, or before a word's 257th occurrence
-    (tsvector keeps 256 positions a word, and a phrase needs them all); the next part repeats the last
-    PART_OVERLAP words, so a phrase across the cut is still found."""
-    found = _folded_words(text)
-    if not found:
-        return []
-    if len(found) <= PART_WORDS and max(Counter(found).values()) <= MAX_POSITIONS:
-        return [_literal(found)]  # one part: most speakers of most calls
-    parts: list[str] = []
-    start = 0
-    while start < len(found):
-        counts: Counter[str] = Counter()
-        end = start
-        while end < len(found) and end - start < PART_WORDS and counts[found[end]] < MAX_POSITIONS:
-            counts[found[end]] += 1
-            end += 1
-        parts.append(_literal(found[start:end]))
-        if end == len(found):
-            break
-        start = end - PART_OVERLAP  # a part holds at least 256 words, so this moves forward
-    return parts
-
-
-def _atom_tsquery(atom: Atom) -> str:
-    lexemes = [_lexeme(word) for word in atom.words]
-    if atom.prefix:
-        lexemes[-1] += ":*"
-    return " <-> ".join(lexemes)
-
-
-def _any_tsquery(atoms: Sequence[Atom]) -> str:
-    """A tsquery matching any of `atoms`."""
-    return " | ".join(f"({_atom_tsquery(atom)})" for atom in atoms)
 
 
 def redact_url(url: str) -> str:
@@ -993,10 +929,10 @@ def _search_sql(plan: queries.SearchPlan) -> tuple[str, list[Any]]:
             f"g{index} AS (SELECT t.call_id, max(ts_rank(t.doc, q.q, 1)) AS score "
             f"FROM call_text t, (SELECT %s::tsquery AS q) q WHERE t.doc @@ q.q{speaker_sql} GROUP BY t.call_id)"
         )
-        params += [_any_tsquery(group), *speaker_params]
+        params += [any_tsquery(group), *speaker_params]
     if plan.parsed.none_of:
         ctes.append("nx AS (SELECT DISTINCT t.call_id FROM call_text t WHERE t.doc @@ %s::tsquery)")
-        params.append(_any_tsquery(plan.parsed.none_of))
+        params.append(any_tsquery(plan.parsed.none_of))
     if speaker_sql and not groups:
         ctes.append(f"sp AS (SELECT DISTINCT t.call_id FROM call_text t WHERE true{speaker_sql})")
         params += speaker_params

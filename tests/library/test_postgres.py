@@ -15,6 +15,7 @@ import pytest
 
 from server.library import LibrarySchemaError, LibraryUnavailableError, SearchQuery, open_store
 from server.library import postgres as pg
+from server.library import postgres_text as fts
 from server.library.ingest import ingest
 from server.ringsense.models import RecordingInsights
 from server.sandbox.samples import Dataset
@@ -198,7 +199,7 @@ async def test_a_long_monologue_is_indexed_in_parts_and_a_phrase_across_a_cut_is
 ) -> None:
     """Longer than tsvector's limits (16,383 positions, 256 per word) on PostgreSQL; the same answers on both."""
     body = copy.deepcopy(sample_bodies(dataset)["partner-call"][0])
-    filler = ["the"] * (pg.PART_WORDS - pg.PART_OVERLAP - 1)
+    filler = ["the"] * (fts.PART_WORDS - fts.PART_OVERLAP - 1)
     speaker = body["speakerInfo"][0]["speakerId"]
     lines = [" ".join(filler), "zebra crossing", " ".join(["the"] * 20_000), "quokka ending"]
     body["insights"]["Transcript"] = [
@@ -211,13 +212,13 @@ async def test_a_long_monologue_is_indexed_in_parts_and_a_phrase_across_a_cut_is
 
 
 def test_a_text_becomes_overlapping_tsvector_parts_of_folded_words() -> None:
-    text = " ".join(f"w{i}" for i in range(pg.PART_WORDS + 10)) + " Café"
-    parts = pg.tsvector_parts(text)
+    text = " ".join(f"w{i}" for i in range(fts.PART_WORDS + 10)) + " Café"
+    parts = fts.tsvector_parts(text)
     assert len(parts) == 2
     assert "'w0':1" in parts[0] and "'cafe'" in parts[1] and "Café" not in parts[1]
-    assert f"'w{pg.PART_WORDS - pg.PART_OVERLAP}':1" in parts[1], "the next part starts inside the overlap"
-    assert pg.tsvector_parts("'; DROP TABLE calls; --") == ["'drop':1 'table':2 'calls':3"]
-    assert pg.tsvector_parts("x" * 3000 + " fine") == ["'fine':1"], "a word over PostgreSQL's limit is left out"
+    assert f"'w{fts.PART_WORDS - fts.PART_OVERLAP}':1" in parts[1], "the next part starts inside the overlap"
+    assert fts.tsvector_parts("'; DROP TABLE calls; --") == ["'drop':1 'table':2 'calls':3"]
+    assert fts.tsvector_parts("x" * 3000 + " fine") == ["'fine':1"], "a word over PostgreSQL's limit is left out"
 
 
 @pytest.mark.parametrize(
