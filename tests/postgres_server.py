@@ -37,6 +37,7 @@ INSTALL_HINT = (
     "directory that holds them."
 )
 START_TIMEOUT = 30  # seconds pg_ctl waits for the server to accept connections
+PORT_ATTEMPTS = 3
 _TOOLS = ("initdb", "pg_ctl", "postgres")
 
 
@@ -121,7 +122,14 @@ class PostgresServer:
                 str(bindir / "initdb"), "-D", str(server.data), "-U", "postgres", "-A", "trust",
                 "-E", "UTF8", "--locale=C", "--no-sync",
             )  # fmt: skip
-            server._start()
+            for attempt in range(PORT_ATTEMPTS):  # another process may take the free port first
+                try:
+                    server._start()
+                    break
+                except subprocess.CalledProcessError:
+                    if attempt == PORT_ATTEMPTS - 1:
+                        raise
+                    server.port = _free_port()
         except (subprocess.CalledProcessError, subprocess.TimeoutExpired, OSError) as error:
             log = server._log_tail()
             server.stop()

@@ -308,7 +308,7 @@ async def open_store(
         open=False,
         configure=_configure,
         check=AsyncConnectionPool.check_connection,  # a server restarted since: stale connections are replaced
-        kwargs={"autocommit": True, "connect_timeout": CONNECT_TIMEOUT, "application_name": "ringsense-mcp"},
+        kwargs={"autocommit": True, "connect_timeout": CONNECT_TIMEOUT, "fallback_application_name": "ringsense-mcp"},
         name="ringsense-library",
     )
     try:
