@@ -908,11 +908,20 @@ def _owner_clause(owner: str) -> tuple[str, list[Any]]:
     return f"({likes})", [f"% {queries.like_escape(word)}%" for word in owner_words]
 
 
+# A group's score: calls whose title or AI sections (slot 0: summary, highlights, next steps, notes) match rank
+# first — the call is about it — ordered by `ts_rank` there (normalised by length, as bm25 favours the shorter
+# text); then by how many parts of the transcript match. `ts_rank` reads the whole tsvector, so it runs on the
+# small AI-section rows only: on every matching transcript part it cost three times the rest of the search.
+_GROUP_SCORE = (
+    "coalesce(1 + max(ts_rank(t.doc, q.q, 1)) FILTER (WHERE t.slot = 0), 0) "
+    "+ ln(1 + count(*) FILTER (WHERE t.slot > 0)) / 10"
+)
+
+
 def _search_sql(plan: queries.SearchPlan) -> tuple[str, list[Any]]:
     """The search as one statement, shaped as the SQLite backend's: one CTE per AND group (each may match in any
     part of the call, so "refund policy" finds a call where the customer said one word and the agent the other),
-    joined, minus the calls with an excluded word. A group's score is its best part's `ts_rank`, normalised by
-    the part's length (as bm25 favours the shorter document); a call's score is the sum over the groups."""
+    joined, minus the calls with an excluded word. A call's score is the sum of its groups' (see _GROUP_SCORE)."""
     params: list[Any] = []
     ctes: list[str] = []
     speaker_sql = ""
@@ -926,7 +935,7 @@ def _search_sql(plan: queries.SearchPlan) -> tuple[str, list[Any]]:
     groups = plan.parsed.all_of
     for index, group in enumerate(groups):
         ctes.append(
-            f"g{index} AS (SELECT t.call_id, max(ts_rank(t.doc, q.q, 1)) AS score "
+            f"g{index} AS (SELECT t.call_id, {_GROUP_SCORE} AS score "
             f"FROM call_text t, (SELECT %s::tsquery AS q) q WHERE t.doc @@ q.q{speaker_sql} GROUP BY t.call_id)"
         )
         params += [any_tsquery(group), *speaker_params]
