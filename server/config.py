@@ -108,7 +108,7 @@ class LibrarySettings:
 
     @property
     def backend(self) -> str:
-        """ "postgresql" when a database URL is set, else "sqlite"."""
+        """The backend: "postgresql" when a database URL is set, else "sqlite"."""
         return "postgresql" if self.database_url is not None else "sqlite"
 
     @classmethod
