@@ -78,6 +78,7 @@ POOL_MIN = 1
 POOL_MAX = 8  # per process; a team's replicas together need replicas × this under max_connections
 POOL_TIMEOUT = 5.0  # seconds a query waits for a connection before the user hears "not answering"
 CONNECT_TIMEOUT = 5  # seconds libpq waits for the server (whole seconds, at least 2)
+RECONNECT_WINDOW = 10.0  # seconds the pool keeps retrying a lost server in the background
 STATEMENT_TIMEOUT_MS = 30_000  # no query of the library takes near this; a runaway one is stopped
 RETRIES = 3  # serialization failures and deadlocks are retried; they are normal under concurrency
 ZLIB_LEVEL = 6  # as the SQLite backend: ingest speed matters more than the last 2 %
@@ -308,6 +309,9 @@ async def open_store(
         open=False,
         configure=_configure,
         check=AsyncConnectionPool.check_connection,  # a server restarted since: stale connections are replaced
+        # The pool retries a lost server with doubling delays; giving up after RECONNECT_WINDOW makes the next
+        # request try at once, so a returning server is used within seconds, not after minutes of backoff.
+        reconnect_timeout=RECONNECT_WINDOW,
         kwargs={"autocommit": True, "connect_timeout": CONNECT_TIMEOUT, "fallback_application_name": "ringsense-mcp"},
         name="ringsense-library",
     )
