@@ -4,6 +4,7 @@ goes away and comes back, and tsvector's limits. Every other library test runs o
 from __future__ import annotations
 
 import copy
+import dataclasses
 import random
 from collections.abc import Iterator
 from datetime import timedelta
@@ -12,6 +13,7 @@ from typing import Any
 import anyio
 import psycopg
 import pytest
+from pydantic import SecretStr
 
 from server.library import LibrarySchemaError, LibraryUnavailableError, SearchQuery, open_store
 from server.library import postgres as pg
@@ -240,3 +242,36 @@ def test_a_text_becomes_overlapping_tsvector_parts_of_folded_words() -> None:
 )
 def test_a_url_is_shown_without_its_password(url: str, shown: str) -> None:
     assert pg.redact_url(url) == shown
+
+
+async def test_with_postgresql_down_the_library_tools_say_so_and_single_call_tools_keep_working(
+    postgres_server: PostgresServer, postgres_url: str, platform: Any, tmp_path: Any
+) -> None:
+    """The whole server (MCP surface, in memory) with its library in PostgreSQL, and that server stopped."""
+    from mcp import Client
+
+    from server.app import build_server
+    from server.config import load_settings
+    from server.sandboxed import client_for
+    from tests.server.conftest import error_text, find_call
+
+    postgres_server.execute(f"ALTER USER postgres PASSWORD '{PASSWORD}'")
+    url = postgres_url.replace("postgres@", f"postgres:{PASSWORD}@")
+    sandboxed = load_settings({"RINGSENSE_DATA_DIR": str(tmp_path)}, sandbox=True)
+    # --sandbox never uses a database URL (sample calls stay out of a team's database): set it here directly.
+    settings = dataclasses.replace(
+        sandboxed, library=dataclasses.replace(sandboxed.library, database_url=SecretStr(url))
+    )
+    server = build_server(settings, client_factory=lambda: client_for(platform))
+    record_id = find_call(platform, "sales-discovery").recordings[0].record_id
+    try:
+        with postgres_server.stopped(), anyio.fail_after(90):
+            async with Client(server) as client:
+                search = await client.call_tool("search_calls", {"query": "QuickBooks"})
+                insights = await client.call_tool("get_insights_by_record", {"record_id": record_id})
+        message = error_text(search)
+        assert "PostgreSQL" in message and "not answering" in message and "RINGSENSE_DATABASE_URL" in message
+        assert PASSWORD not in message and "psycopg" not in message.lower()
+        assert not insights.is_error and insights.structured_content["data_source"] == "sandbox sample data"
+    finally:
+        postgres_server.execute("ALTER USER postgres PASSWORD NULL")
