@@ -11,19 +11,78 @@ from . import __version__
 
 COMMANDS = ("serve", "demo", "check", "sandbox", "events", "sync", "library")
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+# HTTP session limits. The SDK's own defaults (10,000 sessions, 30 minutes) would let idle sessions pin ~370 MB;
+# 1,000 idle sessions cost about 40 MB (docs/architecture.md, "HTTP sessions", has the measurement).
+DEFAULT_MAX_SESSIONS = 1000
+DEFAULT_SESSION_IDLE_TIMEOUT = 1800.0  # seconds
+WAITING_MESSAGE = "waiting for an MCP client on stdin… (this is the stdio server; Ctrl+C stops it; --help for more)"
+
+# Kept here rather than built from server.config so that --help stays instant; a test checks both agree.
+ENVIRONMENT_HELP = """\
+environment variables (read by serve, check and events):
+  RC_SERVER_URL             RingCentral platform base URL (default https://platform.ringcentral.com)
+  RC_APP_CLIENT_ID          the app's client id          (aliases RC_CLIENT_ID, RINGCENTRAL_CLIENT_ID)
+  RC_APP_CLIENT_SECRET      the app's client secret      (aliases RC_CLIENT_SECRET, RINGCENTRAL_CLIENT_SECRET)
+  RC_USER_JWT               the user's JWT credential    (aliases RC_JWT, RINGCENTRAL_JWT_TOKEN)
+  RC_ACCESS_TOKEN           instead of the three above: a pre-issued access token (cannot be refreshed)
+  RINGCENTRAL_SERVER_URL    alias of RC_SERVER_URL
+  RINGSENSE_MCP_SANDBOX     true: the same as --sandbox (for launchers that set variables, not flags)
+  RINGSENSE_MCP_TOKEN       HTTP mode: the bearer token clients must send (required off loopback)
+  RINGSENSE_REDIS_URL       HTTP replicas: redis:// URL where they share the token, pacing and cache
+  RINGSENSE_EVENTS          1: subscribe to live RingSense events (default on with --sandbox; --events wins)
+
+examples:
+  ringsense-mcp serve --sandbox                 stdio server on sample data, no credentials
+  ringsense-mcp serve --transport http          Streamable HTTP at http://127.0.0.1:8000/mcp
+  ringsense-mcp demo                            watch a real MCP client use every tool
+  ringsense-mcp check                           check live credentials step by step
+"""
+
+
+def _positive_int(value: str) -> int:
+    number = int(value)
+    if number < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1 (got {value})")
+    return number
+
+
+def _positive_seconds(value: str) -> float:
+    seconds = float(value)
+    if not (0 < seconds < float("inf")):
+        raise argparse.ArgumentTypeError(f"must be a positive number of seconds (got {value})")
+    return seconds
+
+
+def _port(value: str) -> int:
+    port = int(value)
+    if not 0 <= port <= 65535:
+        raise argparse.ArgumentTypeError(f"must be between 0 and 65535 (got {value})")
+    return port
 
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="ringsense-mcp",
         description="MCP server for RingCentral RingSense call insights. Without a command: serve over stdio.",
+        epilog=ENVIRONMENT_HELP,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    parser.add_argument("--version", action="version", version=f"ringsense-mcp {__version__}")
+    parser.add_argument("-V", "--version", action="version", version=f"ringsense-mcp {__version__}")
     sub = parser.add_subparsers(dest="command")
 
-    serve = sub.add_parser("serve", help="run the MCP server (stdio by default)")
+    serve = sub.add_parser(
+        "serve",
+        help="run the MCP server (stdio by default)",
+        description="Run the MCP server. Credentials come from the environment (see ringsense-mcp --help).",
+    )
     serve.add_argument("--sandbox", action="store_true", help="use the embedded sandbox (sample data, no credentials)")
-    serve.add_argument("--transport", choices=("stdio", "http"), default="stdio")
+    serve.add_argument(
+        "--transport",
+        choices=("stdio", "http"),
+        default="stdio",
+        help="stdio: for Claude Desktop and other clients that start the server (default); "
+        "http: Streamable HTTP at /mcp, for agents that connect over a network",
+    )
     serve.add_argument(
         "--events",
         action=argparse.BooleanOptionalAction,
@@ -31,8 +90,24 @@ def _parser() -> argparse.ArgumentParser:
         help="subscribe to live RingSense events (default: on with --sandbox; RINGSENSE_EVENTS=1 turns it on)",
     )
     serve.add_argument("--host", default="127.0.0.1", help="HTTP: address to bind (default 127.0.0.1)")
-    serve.add_argument("--port", type=int, default=8000, help="HTTP: port (default 8000)")
+    serve.add_argument("--port", type=_port, default=8000, help="HTTP: port (default 8000)")
     serve.add_argument("--stateless", action="store_true", help="HTTP: no sessions; any replica serves any request")
+    serve.add_argument(
+        "--max-sessions",
+        type=_positive_int,
+        default=DEFAULT_MAX_SESSIONS,
+        metavar="N",
+        help=f"HTTP: most stateful sessions open at once; a client asking for one more gets 503 "
+        f"(default {DEFAULT_MAX_SESSIONS}; an idle session holds about 40 KB)",
+    )
+    serve.add_argument(
+        "--session-idle-timeout",
+        type=_positive_seconds,
+        default=DEFAULT_SESSION_IDLE_TIMEOUT,
+        metavar="SECONDS",
+        help="HTTP: close a stateful session after this long with no request "
+        f"(default {DEFAULT_SESSION_IDLE_TIMEOUT:g})",
+    )
     serve.add_argument(
         "--allowed-host",
         action="append",
@@ -74,8 +149,10 @@ def _parser() -> argparse.ArgumentParser:
     library.add_argument("--sandbox", action="store_true", help="the sandbox's library instead of the live one")
 
     sandbox = sub.add_parser("sandbox", help="serve the fake RingCentral platform on loopback")
-    sandbox.add_argument("--port", type=int, default=8787)
-    sandbox.add_argument("--host", default="127.0.0.1", help="loopback addresses only")
+    sandbox.add_argument(
+        "--port", type=_port, default=8787, help="port to listen on (default 8787; point RC_SERVER_URL at it)"
+    )
+    sandbox.add_argument("--host", default="127.0.0.1", help="loopback addresses only (default 127.0.0.1)")
 
     for command in sub.choices.values():
         command.add_argument(
@@ -90,7 +167,7 @@ def _parser() -> argparse.ArgumentParser:
 
 def parse_args(argv: Sequence[str]) -> argparse.Namespace:
     argv = list(argv)
-    if not argv or (argv[0] not in COMMANDS and argv[0] not in ("-h", "--help", "--version")):
+    if not argv or (argv[0] not in COMMANDS and argv[0] not in ("-h", "--help", "-V", "--version")):
         argv.insert(0, "serve")
     return _parser().parse_args(argv)
 
@@ -112,7 +189,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         http_service = args.command == "sandbox" or (args.command == "serve" and args.transport == "http")
         args.log_level = "INFO" if http_service else "WARNING"
     # Imported after parsing, on purpose: --help stays instant and each command loads only what it uses.
-    from .config import ConfigurationError, load_settings
+    from .config import ConfigurationError, load_sandbox_flag, load_settings
     from .logs import configure_logging
 
     if args.command == "demo":
@@ -146,10 +223,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         return library_cli.forget_library(library, yes=args.yes)
 
     try:
-        settings = load_settings(sandbox=args.sandbox, events=getattr(args, "events", None))
+        settings = load_settings(sandbox=args.sandbox or load_sandbox_flag(), events=getattr(args, "events", None))
     except ConfigurationError as err:
         print(f"ringsense-mcp: {err.message}", file=sys.stderr)
         return 2
+    args.sandbox = settings.sandbox
     configure_logging(args.log_level, settings.secret_values())
     for warning in replica_warnings(args, redis=settings.redis_url is not None):
         logging.getLogger("server").warning(warning)
@@ -174,5 +252,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         from .http import serve_http
 
         return serve_http(server, args)
+    if sys.stdin.isatty():
+        # Started by hand: without this line a stdio server looks hung. Never stdout, the protocol channel.
+        mode = "sandbox" if settings.sandbox else "live"
+        print(f"ringsense-mcp {__version__} ({mode}): {WAITING_MESSAGE}", file=sys.stderr, flush=True)
     server.run()
     return 0

@@ -16,8 +16,11 @@ Accepted names (each row: current name first, then older or SDK aliases):
 | data directory | RINGSENSE_DATA_DIR (default: the per-user data directory, via platformdirs)  |
 | events lease   | RINGSENSE_EVENTS_LEASE_TTL (seconds, 0.3–60, default 6; with Redis: a dead holder's expiry) |
 | database URL   | RINGSENSE_DATABASE_URL (postgresql://…: the library in PostgreSQL, shared by replicas) |
+| sandbox mode   | RINGSENSE_MCP_SANDBOX (true/false; what `--sandbox` sets, for launchers that only set variables) |
 
-Two aliases set to different values are contradictory and refused. Secrets are held as `SecretStr`, so
+Two aliases set to different values are contradictory and refused, and so is a value still holding an example's
+placeholder (`YOUR_APP_CLIENT_ID`, `<client id>`, an unfilled `${user_config.…}`): it would only fail at the
+first call, with a less helpful message. Secrets are held as `SecretStr`, so
 `repr`, `str` and logging of `Settings` never show them, and error messages name variables, never values.
 """
 
@@ -25,6 +28,7 @@ from __future__ import annotations
 
 import ipaddress
 import os
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -44,11 +48,13 @@ __all__ = [
     "HTTP_TOKEN_ENV",
     "LIBRARY_ENV",
     "REDIS_URL_ENV",
+    "SANDBOX_ENV",
     "ConfigurationError",
     "LibrarySettings",
     "Settings",
     "load_http_token",
     "load_library_settings",
+    "load_sandbox_flag",
     "load_settings",
 ]
 
@@ -74,6 +80,12 @@ ENV_NAMES: Mapping[str, tuple[str, ...]] = {
     "access_token": ("RC_ACCESS_TOKEN",),
 }
 _SECRET_SETTINGS = {"client_secret", "jwt", "access_token"}
+# Placeholders from example configs: `YOUR_APP_CLIENT_ID`, `<client id>`, `...`, and an MCPB `${user_config.x}`
+# that the host left unfilled.
+_PLACEHOLDER = re.compile(r"your[_-].*|<[^<>]*>|\.{3}|…|.*\$\{[^}]*\}.*", re.IGNORECASE | re.DOTALL)
+# Path segments of the API itself: a server URL that contains one was copied from an endpoint, and the client would
+# ask for `/restapi/v1.0/restapi/v1.0/…`, which RingCentral answers with a misleading "API is not enabled" 404.
+_API_SEGMENTS = frozenset({"restapi", "ai", "oauth", "ringsense"})
 
 _HOW_TO_GET_CREDENTIALS = (
     "To get them: in the RingCentral developer console (https://developers.ringcentral.com/console) create an "
@@ -205,6 +217,13 @@ def _validate_server_url(url: str, variable: str | None) -> str:
         raise ConfigurationError(f"{where} must not contain a user name or password.")
     if parts.query or parts.fragment:
         raise ConfigurationError(f"{where} must not contain a query (?…) or fragment (#…).")
+    segments = [segment.lower() for segment in parts.path.split("/") if segment]
+    if _API_SEGMENTS.intersection(segments):
+        base = f"{parts.scheme}://{parts.netloc}"
+        raise ConfigurationError(
+            f"{where} must be the platform's base URL, such as {DEFAULT_SERVER_URL}, without an API path "
+            f"(got the path {parts.path!r}; use {base}). The server adds /restapi/v1.0/… and /ai/ringsense/… itself."
+        )
     return url.rstrip("/")
 
 
@@ -230,6 +249,8 @@ def load_settings(
     variables: dict[str, str | None] = {}
     for setting in ENV_NAMES:
         values[setting], variables[setting] = _read(environ, setting)
+    if not sandbox:
+        _refuse_placeholders(values, variables)
 
     server_url = _validate_server_url(values["server_url"] or DEFAULT_SERVER_URL, variables["server_url"])
     secrets = {name: SecretStr(value) if (value := values[name]) else None for name in _SECRET_SETTINGS}
@@ -329,6 +350,27 @@ def _lease_ttl(environ: Mapping[str, str]) -> float | None:
     return seconds
 
 
+def _refuse_placeholders(values: Mapping[str, str | None], variables: Mapping[str, str | None]) -> None:
+    """Raise one ConfigurationError naming every variable that still holds an example's placeholder.
+
+    Only the variable is named, never its value: a mistyped secret could match the pattern too.
+    """
+    placeholders = [
+        variables[setting]
+        for setting, value in values.items()
+        if value is not None and setting != "server_url" and _PLACEHOLDER.fullmatch(value)
+    ]
+    if placeholders:
+        one = len(placeholders) == 1
+        raise ConfigurationError(
+            f"{', '.join(str(name) for name in placeholders)} still {'holds' if one else 'hold'} a placeholder "
+            f"from the example configuration. Replace {'it' if one else 'each'} with the real value from the "
+            "RingCentral developer console (https://developers.ringcentral.com/console: the app's client id and "
+            "secret, and a JWT credential under Credentials), or run with --sandbox to try the server without "
+            "credentials."
+        )
+
+
 _DESCRIPTIONS = {
     "client_id": "the app's client id",
     "client_secret": "the app's client secret",
@@ -360,6 +402,15 @@ def _redis_url(environ: Mapping[str, str]) -> SecretStr | None:
     if parts.scheme == "unix" and not parts.path:
         raise ConfigurationError(f"{REDIS_URL_ENV} names no socket path; use a URL such as unix:///run/redis.sock.")
     return SecretStr(value)
+
+
+SANDBOX_ENV = "RINGSENSE_MCP_SANDBOX"
+
+
+def load_sandbox_flag(environ: Mapping[str, str] = os.environ) -> bool:
+    """Whether `RINGSENSE_MCP_SANDBOX` asks for sandbox mode (launchers such as an MCPB host set variables, not
+    flags). Raises ConfigurationError for a value that is neither true nor false."""
+    return _flag(environ, SANDBOX_ENV, default=False)
 
 
 HTTP_TOKEN_ENV = "RINGSENSE_MCP_TOKEN"  # noqa: S105 - a variable name, not a secret

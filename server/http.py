@@ -15,10 +15,12 @@ closes the RingSense client and revokes its token.
 from __future__ import annotations
 
 import argparse
+import errno
 import hmac
 import ipaddress
 import logging
 import re
+import socket
 import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -40,6 +42,7 @@ __all__ = [
     "MCP_PATH",
     "BearerTokenGate",
     "HTTPOptions",
+    "bind_socket",
     "create_http_app",
     "serve_http",
     "transport_security",
@@ -69,6 +72,8 @@ class HTTPOptions:
     stateless: bool = False
     allowed_hosts: Sequence[str] = ()
     allowed_origins: Sequence[str] = ()
+    max_sessions: int = 1000  # stateful sessions open at once; one more gets 503 (unused when stateless)
+    session_idle_timeout: float = 1800.0  # seconds without a request before a stateful session is closed
 
     @classmethod
     def from_args(cls, args: argparse.Namespace) -> HTTPOptions:
@@ -78,6 +83,8 @@ class HTTPOptions:
             stateless=args.stateless,
             allowed_hosts=tuple(args.allowed_host),
             allowed_origins=tuple(args.allowed_origin),
+            max_sessions=args.max_sessions,
+            session_idle_timeout=args.session_idle_timeout,
         )
 
 
@@ -224,9 +231,12 @@ def create_http_app(server: MCPServer, options: HTTPOptions, *, token: str | Non
     """The ASGI app to serve: the SDK's Streamable HTTP app at `/mcp`, behind the bearer-token gate.
 
     The SDK app is served as the root app, not mounted, so its lifespan — which starts the session manager and
-    enters the MCP server's lifespan (opening the RingSense client) — runs with uvicorn's. Responses stream as SSE
-    (not `json_response`) so progress notifications reach clients during long calls; clients that want plain JSON
-    still get it on the 2026-07-28 era. Call it once per server: the SDK allows one session manager run.
+    enters the MCP server's lifespan (opening the RingSense client) — runs with uvicorn's. Responses use the SDK's
+    default SSE framing rather than `json_response`: it is what 2025-era clients expect, and it leaves room for
+    server-to-client messages during a call, though no tool sends any yet; clients that want plain JSON still get
+    it on the 2026-07-28 era. Stateful sessions are bounded by `max_sessions` and closed after
+    `session_idle_timeout` seconds without a request. Call it once per server: the SDK allows one session manager
+    run.
     Raises ConfigurationError for a malformed `--allowed-host`/`--allowed-origin`.
     """
     mcp_app = server.streamable_http_app(
@@ -234,6 +244,8 @@ def create_http_app(server: MCPServer, options: HTTPOptions, *, token: str | Non
         stateless_http=options.stateless,
         transport_security=transport_security(options.host, options.allowed_hosts, options.allowed_origins),
         host=options.host,
+        max_sessions=options.max_sessions,
+        session_idle_timeout=options.session_idle_timeout,
     )
     return BearerTokenGate(mcp_app, token=token, health={"status": "ok", "version": __version__, "mode": mode})
 
@@ -249,6 +261,38 @@ def uvicorn_config(app: ASGIApp, options: HTTPOptions) -> uvicorn.Config:
         timeout_graceful_shutdown=GRACEFUL_SHUTDOWN_TIMEOUT,
         server_header=False,
     )
+
+
+def bind_socket(options: HTTPOptions) -> socket.socket:
+    """A listening socket on `options.host`:`options.port`, bound before anything claims to be serving.
+
+    Raises ConfigurationError when the address cannot be bound (the port is in use, the address is not this
+    machine's, a privileged port). uvicorn would otherwise report it only after the start-up log lines.
+    """
+    host = options.host.strip("[]")
+    try:
+        family, kind, protocol, _, address = socket.getaddrinfo(
+            host, options.port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE
+        )[0]
+    except socket.gaierror as err:
+        message = f"--host {options.host!r} is not an address of this machine ({err.strerror})."
+        raise ConfigurationError(message) from None
+    sock = socket.socket(family, kind, protocol)
+    try:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as uvicorn does: restart despite TIME_WAIT
+        sock.bind(address)
+        sock.listen(2048)
+    except OSError as err:
+        sock.close()
+        hint = (
+            f"another process is listening there (find it with `lsof -i :{options.port}` or "
+            f"`ss -ltnp 'sport = :{options.port}'`); stop it or choose another --port"
+            if err.errno == errno.EADDRINUSE
+            else "check --host and --port"
+        )
+        raise ConfigurationError(f"cannot listen on {options.host}:{options.port}: {err.strerror}; {hint}.") from None
+    sock.set_inheritable(True)
+    return sock
 
 
 def _refuse(message: str) -> int:
@@ -273,6 +317,7 @@ def serve_http(server: MCPServer, args: argparse.Namespace) -> int:
                 "<token>'), or bind to 127.0.0.1."
             )
         app = create_http_app(server, options, token=token, mode="sandbox" if args.sandbox else "live")
+        listener = bind_socket(options)
     except ConfigurationError as err:
         return _refuse(err.message)
     if token is not None:
@@ -291,14 +336,17 @@ def serve_http(server: MCPServer, args: argparse.Namespace) -> int:
             "only loopback and IP-address Host headers are accepted; behind a host name, add --allowed-host NAME "
             "(requests for other hosts get 421)"
         )
-    logger.info(
-        "mode=%s, sessions=%s, health check at %s",
-        "sandbox" if args.sandbox else "live",
-        "stateless" if options.stateless else "stateful",
-        HEALTH_PATH,
+    sessions = (
+        "stateless"
+        if options.stateless
+        else f"stateful (at most {options.max_sessions}, closed after {options.session_idle_timeout:g} s idle)"
     )
+    mode = "sandbox" if args.sandbox else "live"
+    logger.info("mode=%s, sessions=%s, health check at %s", mode, sessions, HEALTH_PATH)
     try:
-        uvicorn.Server(uvicorn_config(app, options)).run()
+        uvicorn.Server(uvicorn_config(app, options)).run(sockets=[listener])
     except KeyboardInterrupt:  # uvicorn re-raises Ctrl+C once shut down; the shutdown was already graceful
         return 130
+    finally:
+        listener.close()
     return 0

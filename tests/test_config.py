@@ -6,7 +6,7 @@ import logging
 
 import pytest
 
-from server.config import DEFAULT_SERVER_URL, ConfigurationError, load_settings
+from server.config import DEFAULT_SERVER_URL, SANDBOX_ENV, ConfigurationError, load_sandbox_flag, load_settings
 from server.ringsense.auth import AccessTokenCredentials, JWTCredentials
 
 CLIENT_ID = "AppClientId123"
@@ -293,3 +293,67 @@ def test_a_bad_database_url_is_refused_without_repeating_it(value: str, advice: 
     with pytest.raises(ConfigurationError) as caught:
         load_library_settings({"RINGSENSE_DATABASE_URL": value})
     assert advice in caught.value.message and "db-canary-pw" not in caught.value.message
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "https://platform.ringcentral.com/restapi/v1.0",
+        "https://platform.ringcentral.com/restapi/v1.0/",
+        "https://platform.ringcentral.com/restapi",
+        "https://platform.ringcentral.com/ai/ringsense/v1/public",
+        "https://proxy.example.com/rc/restapi/oauth/token",
+    ],
+)
+def test_a_server_url_copied_from_an_api_endpoint_is_refused_with_the_base_url_to_use(url: str) -> None:
+    with pytest.raises(ConfigurationError) as caught:
+        load_settings({**CURRENT, "RC_SERVER_URL": url})
+    message = caught.value.message
+    assert "RC_SERVER_URL" in message and "without an API path" in message
+    assert f"use {url.split('/')[0]}//{url.split('/')[2]})" in message
+
+
+@pytest.mark.parametrize(
+    ("variable", "placeholder"),
+    [
+        ("RC_APP_CLIENT_ID", "YOUR_APP_CLIENT_ID"),
+        ("RC_APP_CLIENT_SECRET", "YOUR_APP_CLIENT_SECRET"),
+        ("RC_USER_JWT", "YOUR_USER_JWT_CREDENTIAL"),
+        ("RC_USER_JWT", "your-jwt-here"),
+        ("RC_APP_CLIENT_SECRET", "<client secret>"),
+        ("RC_APP_CLIENT_ID", "..."),
+        ("RC_USER_JWT", "${user_config.rc_user_jwt}"),
+        ("RC_ACCESS_TOKEN", "YOUR_ACCESS_TOKEN"),
+    ],
+)
+def test_an_example_placeholder_is_refused_at_start_naming_the_variable(variable: str, placeholder: str) -> None:
+    with pytest.raises(ConfigurationError) as caught:
+        load_settings({**CURRENT, variable: placeholder})
+    message = caught.value.message
+    assert message.startswith(f"{variable} still holds a placeholder")
+    assert placeholder not in message, "the value is not echoed: a mistyped secret could match the pattern"
+    assert SECRET not in message and JWT not in message
+
+
+def test_every_placeholder_of_the_example_config_is_named_in_one_message() -> None:
+    example = {"RC_APP_CLIENT_ID": "YOUR_APP_CLIENT_ID", "RC_APP_CLIENT_SECRET": "YOUR_APP_CLIENT_SECRET"}
+    with pytest.raises(ConfigurationError, match=r"^RC_APP_CLIENT_ID, RC_APP_CLIENT_SECRET still hold a placeholder"):
+        load_settings({**CURRENT, **example})
+
+
+def test_the_sandbox_ignores_placeholder_credentials() -> None:
+    assert load_settings({"RC_APP_CLIENT_ID": "YOUR_APP_CLIENT_ID"}, sandbox=True).sandbox
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [(None, False), ("", False), ("false", False), ("0", False), ("true", True), ("1", True), (" TRUE ", True)],
+)
+def test_the_sandbox_flag_can_come_from_the_environment(value: str | None, expected: bool) -> None:
+    environ = {} if value is None else {SANDBOX_ENV: value}
+    assert load_sandbox_flag(environ) is expected
+
+
+def test_a_sandbox_flag_that_is_neither_true_nor_false_is_refused() -> None:
+    with pytest.raises(ConfigurationError, match=f"{SANDBOX_ENV} must be 1 or 0"):
+        load_sandbox_flag({SANDBOX_ENV: "maybe"})

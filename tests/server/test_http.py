@@ -316,3 +316,45 @@ async def test_the_http_server_syncs_its_library_in_the_background_and_searches_
     assert not result.is_error, result.content
     assert result.structured_content["calls"] and result.structured_content["coverage"]["indexed"] > 0
     assert (tmp_path / "library-sandbox.sqlite3").exists()
+
+
+async def open_session(http: httpx.AsyncClient) -> httpx.Response:
+    headers = {**MCP_HEADERS, "Authorization": f"Bearer {TOKEN}"}
+    async with http.stream("POST", MCP_PATH, json=INITIALIZE, headers=headers) as response:
+        await response.aread()
+    return response
+
+
+@pytest.mark.anyio
+async def test_max_sessions_refuses_one_more_session_with_503_and_keeps_the_open_one(platform: SandboxPlatform) -> None:
+    async with serve(platform, max_sessions=1) as running, raw_client(running.url) as http:
+        with anyio.fail_after(CALL_TIMEOUT):
+            first = await open_session(http)
+            second = await open_session(http)
+            ping = {"jsonrpc": "2.0", "id": 2, "method": "ping"}
+            headers = {
+                **MCP_HEADERS,
+                "Authorization": f"Bearer {TOKEN}",
+                "Mcp-Session-Id": first.headers["mcp-session-id"],
+                "Mcp-Protocol-Version": "2025-11-25",
+            }
+            still_open = await http.post(MCP_PATH, json=ping, headers=headers)
+    assert first.status_code == 200 and "mcp-session-id" in first.headers
+    assert second.status_code == 503
+    assert still_open.status_code == 200
+
+
+@pytest.mark.anyio
+async def test_an_idle_session_is_closed_after_the_timeout_and_frees_its_place(platform: SandboxPlatform) -> None:
+    """With room for one session, a second client gets in once the first one's session has idled out."""
+    async with serve(platform, max_sessions=1, session_idle_timeout=2.0) as running, raw_client(running.url) as http:
+        with anyio.fail_after(CALL_TIMEOUT):
+            first = await open_session(http)
+            refused = 0
+            # Each attempt opens no session while the first one holds the only place, and does not touch it.
+            while (later := await open_session(http)).status_code == 503:
+                refused += 1
+                await anyio.sleep(0.05)
+    assert first.status_code == 200
+    assert later.status_code == 200 and later.headers["mcp-session-id"] != first.headers["mcp-session-id"]
+    assert refused >= 1, "the idle session should have held its place at first"
