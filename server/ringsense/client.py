@@ -53,12 +53,17 @@ __all__ = [
     "DEFAULT_CACHE_SIZE",
     "DEFAULT_CACHE_TTL",
     "DEFAULT_TIMEOUT",
+    "MAX_RESPONSE_BYTES",
     "REVOKE_TIMEOUT",
     "RingSenseClient",
 ]
 
 DEFAULT_TIMEOUT = httpx.Timeout(30.0, connect=10.0)
 REVOKE_TIMEOUT = 5.0  # aclose() waits this long at most for the best-effort revoke
+# The most a response body may hold. The largest real answer is a long call's insights: the sandbox's 90-minute,
+# 1,525-utterance call is 232 KB, so a 4-hour call is about 0.6 MB; 32 MiB is over 50 times that and still keeps
+# a hostile or broken upstream from making the server hold hundreds of megabytes.
+MAX_RESPONSE_BYTES = 32 * 1024 * 1024
 MAX_TOKEN_RENEWALS = 2  # 401-driven token renewals per request (a second covers a token expiring in the queue)
 USER_AGENT = f"ringsense-mcp/{__version__} (python-httpx)"
 
@@ -92,7 +97,8 @@ class RingSenseClient:
     session (best effort).
 
     Every request method raises a `RingSenseError` subclass (see `server.ringsense.errors`) and nothing else;
-    arguments are checked before any request (`InvalidIdError`, which is also a `ValueError`).
+    arguments are checked before any request (`InvalidIdError`, which is also a `ValueError`). A response body
+    larger than `max_response_bytes` (after decompression) is not read past that size: `ResponseFormatError`.
     """
 
     def __init__(
@@ -108,6 +114,7 @@ class RingSenseClient:
         response_store: ResponseStore | None = None,
         cache_ttl: float = DEFAULT_CACHE_TTL,
         cache_size: int = DEFAULT_CACHE_SIZE,
+        max_response_bytes: int = MAX_RESPONSE_BYTES,
         clock: Callable[[], float] = time.monotonic,
         sleep: Callable[[float], Awaitable[None]] = anyio.sleep,
     ) -> None:
@@ -122,6 +129,7 @@ class RingSenseClient:
             timeout=timeout, follow_redirects=False, headers={"User-Agent": USER_AGENT}
         )
         self._timeout = timeout if isinstance(timeout, httpx.Timeout) else httpx.Timeout(timeout)
+        self._max_response_bytes = max_response_bytes
         self._retry = retry or RetryPolicy()
         self._pacer = pacer or Pacer(clock=clock, sleep=sleep)
         self._clock = clock
@@ -343,15 +351,15 @@ class RingSenseClient:
         async with self._pacer.slot(group, max_penalty_wait=self._retry.max_delay):
             if bearer is not None:
                 headers = {**(headers or {}), "Authorization": f"Bearer {await bearer()}"}
+            request = self._http.build_request(
+                method, url, headers={"Accept": "application/json", **(headers or {})}, data=form, timeout=self._timeout
+            )
             try:
-                response = await self._http.request(
-                    method,
-                    url,
-                    headers={"Accept": "application/json", **(headers or {})},
-                    data=form,
-                    auth=auth,
-                    timeout=self._timeout,
-                )
+                response = await self._http.send(request, auth=auth, stream=True)
+                try:
+                    await self._read_capped(response)
+                finally:
+                    await response.aclose()
             except httpx.TransportError as err:
                 _log.info("%s %s failed: %s", method, path, type(err).__name__)
                 raise network_error(err, host=self._base.host) from err
@@ -363,6 +371,34 @@ class RingSenseClient:
         request_id = response.headers.get("RCRequestId")
         _log.debug("%s %s -> %d (RCRequestId %s)", method, path, response.status_code, request_id)
         return response
+
+    async def _read_capped(self, response: httpx.Response) -> None:
+        """Read the body, refusing one larger than `max_response_bytes`: by its Content-Length before reading,
+        else as soon as the decoded bytes pass the cap (a chunked or compressed body announces nothing)."""
+        cap = self._max_response_bytes
+        declared = response.headers.get("Content-Length", "")
+        if declared.isdigit() and int(declared) > cap:
+            raise self._too_large(response, f"announced {int(declared):,} bytes")
+        chunks: list[bytes] = []
+        size = 0
+        async for chunk in response.aiter_bytes():
+            size += len(chunk)
+            if size > cap:
+                raise self._too_large(response, f"passed {cap:,} bytes and was still coming")
+            chunks.append(chunk)
+        # What `Response.aread()` does once the body is in: later `.content` and `.json()` read these bytes.
+        response._content = b"".join(chunks)
+
+    def _too_large(self, response: httpx.Response, how: str) -> ResponseFormatError:
+        _log.warning("refused a response body from %s: it %s", self._base.host, how)
+        return ResponseFormatError(
+            f"RingCentral's response was too large to read: it {how}, and the server reads at most "
+            f"{self._max_response_bytes // (1024 * 1024)} MiB (a 4-hour call's insights are under 1 MiB). "
+            "Nothing was kept. If RC_SERVER_URL points at a proxy, check it; otherwise try again, and report it "
+            "with the request id if it persists.",
+            status=response.status_code,
+            request_id=response.headers.get("RCRequestId"),
+        )
 
     def _error(self, response: httpx.Response, operation: Operation, group: RateLimitGroup) -> RingSenseError:
         error = error_from_response(

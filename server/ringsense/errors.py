@@ -13,7 +13,7 @@ RingSenseError                     message, status, error_code, request_id, retr
 ├── RateLimitedError               429, with retry_after seconds
 ├── UpstreamError                  5xx
 ├── NetworkError                   connect / read timeout / connection reset
-└── ResponseFormatError            a 2xx whose body is not the JSON the API documents
+└── ResponseFormatError            a 2xx whose body is not the JSON the API documents, or any body too large to read
 ```
 
 `error_from_response` is the only place that turns a non-2xx status into a class. Every message is passed
@@ -158,7 +158,7 @@ class NetworkError(RingSenseError):
 
 
 class ResponseFormatError(RingSenseError):
-    """A 2xx response whose body is not the JSON the API documents."""
+    """A 2xx response whose body is not the JSON the API documents, or a response larger than the client reads."""
 
 
 class Operation(StrEnum):

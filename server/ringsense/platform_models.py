@@ -8,7 +8,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, Literal
 
-from pydantic import AliasChoices, Field, SecretStr, field_validator
+from pydantic import AliasChoices, Field, SecretStr, StrictBool, field_validator
 
 from .wire import Paging, WireModel
 
@@ -51,10 +51,15 @@ class PermissionDetails(WireModel):
 
 
 class PermissionCheck(WireModel):
-    """`AuthProfileCheckResource`."""
+    """`AuthProfileCheckResource`.
+
+    The schema gives `successful` a default of false, but every documented answer carries it. A body without it, or
+    with something other than a JSON boolean, is not a "no": it is an answer of the wrong shape (a proxy's page, a
+    changed API), and reading it as "not granted" would send the user to an admin for nothing.
+    """
 
     uri: str | None = None
-    successful: bool = False
+    successful: StrictBool
     details: PermissionDetails | None = None
 
 

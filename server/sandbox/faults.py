@@ -54,6 +54,7 @@ class FaultKind(StrEnum):
     JSON = "json"
     DROP_CONNECTION = "drop_connection"
     RESET_MID_BODY = "reset_mid_body"
+    OVERSIZED_BODY = "oversized_body"
 
 
 @dataclass(frozen=True)
@@ -65,6 +66,8 @@ class Fault:
     body: Any = None
     headers: tuple[tuple[str, str], ...] = ()
     seconds: float = 0.0
+    size: int = 0  # oversized_body: bytes to send
+    declare_length: bool = False  # oversized_body: announce `size` in Content-Length (else stream it chunked)
 
     @classmethod
     def status(cls, code: int, body: JSON | None = None, headers: Mapping[str, str] | None = None) -> Fault:
@@ -105,6 +108,15 @@ class Fault:
     def drop_connection(cls) -> Fault:
         """Close the connection without sending a byte."""
         return cls(FaultKind.DROP_CONNECTION, 0)
+
+    @classmethod
+    def oversized_body(cls, size: int, *, declare_length: bool = False) -> Fault:
+        """A 200 JSON body that runs to ``size`` bytes, sent in chunks (a misbehaving upstream or a hostile
+        proxy). Without ``declare_length`` it is chunked, so only reading it tells its size. Sending stops early
+        when the client hangs up, so a client that stops reading is never fed the rest."""
+        if size < 1:
+            raise ValueError("size must be at least 1 byte")
+        return cls(FaultKind.OVERSIZED_BODY, 200, size=size, declare_length=declare_length)
 
     @classmethod
     def reset_mid_body(cls) -> Fault:
@@ -215,5 +227,34 @@ async def play_fault(
             await _close_connection(
                 scope, receive, httpx.ReadError("Connection reset by peer", request=_client_request(scope))
             )
+        case FaultKind.OVERSIZED_BODY:
+            await _send_oversized(fault, receive, send, headers)
         case FaultKind.DELAY:
             raise ValueError("a delay is not an answer; the middleware sleeps and then answers normally")
+
+
+_OVERSIZED_CHUNK = 64 * 1024
+
+
+async def _send_oversized(fault: Fault, receive: Receive, send: Send, headers: list[tuple[bytes, bytes]]) -> None:
+    raw = [(b"content-type", b"application/json"), *headers]
+    if fault.declare_length:
+        raw.append((b"content-length", str(fault.size).encode()))
+    prefix = b'{"title": "An answer that never ends", "domain": "pbx", "padding": "'
+    filler = b"x" * _OVERSIZED_CHUNK
+    await send({"type": "http.response.start", "status": fault.http_status, "headers": raw})
+
+    async def until_hang_up(scope: anyio.CancelScope) -> None:
+        message: Message = {"type": ""}
+        while message["type"] != "http.disconnect":
+            message = await receive()
+        scope.cancel()
+
+    async with anyio.create_task_group() as tasks:
+        tasks.start_soon(until_hang_up, tasks.cancel_scope)
+        sent = 0
+        while sent < fault.size:
+            chunk = (prefix if sent == 0 else filler)[: fault.size - sent]
+            sent += len(chunk)
+            await send({"type": "http.response.body", "body": chunk, "more_body": sent < fault.size})
+        tasks.cancel_scope.cancel()

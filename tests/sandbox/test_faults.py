@@ -298,3 +298,35 @@ async def test_status_and_html_faults_over_http(served: httpx.AsyncClient, platf
     assert unavailable.headers["retry-after"] == "1"
     assert gateway.status_code == 502
     assert "Bad Gateway" in gateway.text
+
+
+@pytest.mark.parametrize("declare_length", [False, True], ids=["chunked", "content-length"])
+async def test_oversized_body_sends_exactly_the_size_asked_for(
+    client: httpx.AsyncClient, platform: SandboxPlatform, token: dict[str, str], declare_length: bool
+) -> None:
+    platform.faults.inject(ANY_INSIGHTS, Fault.oversized_body(200_000, declare_length=declare_length))
+    response = await client.get(INSIGHTS, headers=token)
+    assert response.status_code == 200 and len(response.content) == 200_000
+    assert response.content.startswith(b'{"title": ')
+    assert ("content-length" in response.headers) is declare_length
+
+
+async def test_oversized_body_over_http_stops_when_the_client_hangs_up(
+    served: httpx.AsyncClient, platform: SandboxPlatform
+) -> None:
+    """A 1 GiB body: the client reads 1 MiB and closes; the sandbox then stops sending and serves the next one."""
+    platform.faults.inject(ANY_INSIGHTS, Fault.oversized_body(1024**3))
+    token = bearer(await login(served))
+    with anyio.fail_after(15):
+        async with served.stream("GET", INSIGHTS, headers=token) as response:
+            received = 0
+            async for chunk in response.aiter_raw():
+                received += len(chunk)
+                if received > 1024 * 1024:
+                    break
+        assert (await served.get(INSIGHTS, headers=token)).status_code == 200
+
+
+def test_oversized_body_needs_a_size() -> None:
+    with pytest.raises(ValueError, match="size"):
+        Fault.oversized_body(0)

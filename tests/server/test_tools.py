@@ -43,6 +43,15 @@ async def test_check_permission_without_the_grant_says_what_an_admin_must_change
     assert "RingSense" in data["what_to_do"]
 
 
+async def test_check_permission_on_an_answer_of_the_wrong_shape_is_an_error_not_a_refusal(connect, platform):
+    platform.faults.inject("*/authz-profile/check", Fault.json(200, {"uri": "https://x/check"}))
+    async with connect() as client:
+        result = await client.call_tool("check_permission", {})
+    message = error_text(result)
+    assert "documented shape" in message
+    assert "AI Conversation Expert" not in message, "no admin should be sent to grant a permission for nothing"
+
+
 async def test_list_recorded_calls_returns_compact_rows_with_ids_for_the_insight_tools(connect, platform):
     async with connect() as client:
         result = await client.call_tool("list_recorded_calls", {"date_from": MONTH_AGO, "date_to": TODAY, "limit": 100})
