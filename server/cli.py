@@ -11,8 +11,8 @@ from . import __version__
 
 COMMANDS = ("serve", "demo", "check", "sandbox", "events", "sync", "library")
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
-# HTTP session limits. The SDK's own defaults (10,000 sessions, 30 minutes) would let idle sessions pin ~370 MB;
-# 1,000 idle sessions cost about 40 MB (docs/architecture.md, "HTTP sessions", has the measurement).
+# HTTP session limits. An idle stateful session costs about 38 KB (`python -m bench.session_memory`), so the SDK's
+# default of 10,000 would let idle clients pin ~380 MB; 1,000 is ~38 MB and far more than one team needs.
 DEFAULT_MAX_SESSIONS = 1000
 DEFAULT_SESSION_IDLE_TIMEOUT = 1800.0  # seconds
 WAITING_MESSAGE = "waiting for an MCP client on stdin… (this is the stdio server; Ctrl+C stops it; --help for more)"
@@ -98,7 +98,7 @@ def _parser() -> argparse.ArgumentParser:
         default=DEFAULT_MAX_SESSIONS,
         metavar="N",
         help=f"HTTP: most stateful sessions open at once; a client asking for one more gets 503 "
-        f"(default {DEFAULT_MAX_SESSIONS}; an idle session holds about 40 KB)",
+        f"(default {DEFAULT_MAX_SESSIONS}; an idle session holds about 38 KB)",
     )
     serve.add_argument(
         "--session-idle-timeout",
