@@ -55,7 +55,24 @@ SETUPS = {
     "vscode": json.loads(snippet("VS Code"))["servers"],
     "cursor": json.loads(snippet("Cursor"))["mcpServers"],
 }
-CASES = [(client, name) for client, servers in SETUPS.items() for name in servers]
+
+
+def launches() -> dict[str, dict]:
+    """The distinct servers the snippets start once values are filled in, each named by every snippet that gives
+    it: the clients spell one launch differently (a prompted input, a placeholder), and one start proves them all."""
+    found: dict[str, tuple[list[str], dict]] = {}
+    for client, servers in SETUPS.items():
+        for name, server in servers.items():
+            env = {
+                key: "<credential>" if value.startswith(("YOUR_", "${input:")) else value
+                for key, value in server.get("env", {}).items()
+            }
+            key = json.dumps([server["command"], server["args"], env], sort_keys=True)
+            found.setdefault(key, ([], server))[0].append(f"{client}-{name}")
+    return {"+".join(names): server for names, server in found.values()}
+
+
+LAUNCHES = launches()
 
 
 @pytest.fixture
@@ -73,6 +90,11 @@ async def stand_in() -> AsyncIterator[dict[str, str]]:
         }
 
 
+def test_the_launches_cover_every_snippet_of_every_client() -> None:
+    covered = sorted(name for launch in LAUNCHES for name in launch.split("+"))
+    assert covered == sorted(f"{client}-{name}" for client, servers in SETUPS.items() for name in servers)
+
+
 def test_every_client_gets_a_sandbox_server_and_a_live_one() -> None:
     for client, servers in SETUPS.items():
         assert set(servers) == {"ringsense-sandbox", "ringsense"}, client
@@ -80,11 +102,11 @@ def test_every_client_gets_a_sandbox_server_and_a_live_one() -> None:
             assert server["command"] == "uv" and {"--no-dev", "--frozen"} <= set(server["args"]), client
 
 
-@pytest.mark.parametrize(("client", "name"), CASES, ids=[f"{client}-{name}" for client, name in CASES])
+@pytest.mark.parametrize("launch", sorted(LAUNCHES))
 async def test_the_readme_command_starts_a_server_that_lists_and_calls_tools(
-    client: str, name: str, stand_in: dict[str, str]
+    launch: str, stand_in: dict[str, str]
 ) -> None:
-    server = SETUPS[client][name]
+    server = LAUNCHES[launch]
     env = {"PATH": os.environ.get("PATH", ""), "HOME": os.environ.get("HOME", "/tmp")}
     env |= {variable: os.environ[variable] for variable in NETWORK_VARIABLES if variable in os.environ}
     env |= {key: stand_in.get(value, value) for key, value in server.get("env", {}).items()}
@@ -103,3 +125,19 @@ async def test_the_readme_command_starts_a_server_that_lists_and_calls_tools(
     assert result.structured_content["granted"] is True
     live = result.structured_content["data_source"] != "sandbox sample data"
     assert live is bool(server.get("env")), "the entry with credentials runs live, the other on sample data"
+
+
+def test_vscode_prompts_for_every_secret_it_uses_and_hides_it() -> None:
+    config = json.loads(snippet("VS Code"))
+    inputs = {item["id"]: item for item in config["inputs"]}
+    used = {
+        m
+        for server in config["servers"].values()
+        for v in server.get("env", {}).values()
+        for m in re.findall(r"\$\{input:([^}]+)\}", v)
+    }
+    assert used and used == set(inputs)
+    assert all(inputs[name]["type"] == "promptString" and inputs[name]["password"] for name in used)
+    assert {"RC_APP_CLIENT_SECRET", "RC_USER_JWT"} == {
+        key for key, value in config["servers"]["ringsense"]["env"].items() if value.startswith("${input:")
+    }
