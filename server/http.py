@@ -270,17 +270,11 @@ def bind_socket(options: HTTPOptions) -> socket.socket:
     machine's, a privileged port). uvicorn would otherwise report it only after the start-up log lines.
     """
     host = options.host.strip("[]")
-    try:
-        family, kind, protocol, _, address = socket.getaddrinfo(
-            host, options.port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE
-        )[0]
-    except socket.gaierror as err:
-        message = f"--host {options.host!r} is not an address of this machine ({err.strerror})."
-        raise ConfigurationError(message) from None
-    sock = socket.socket(family, kind, protocol)
+    # As uvicorn binds: IPv6 for an address with a colon, else IPv4 (so "localhost" means 127.0.0.1).
+    sock = socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET, socket.SOCK_STREAM)
     try:
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as uvicorn does: restart despite TIME_WAIT
-        sock.bind(address)
+        sock.bind((host, options.port))
         sock.listen(2048)
     except OSError as err:
         sock.close()

@@ -138,3 +138,17 @@ async def test_the_sandbox_variable_starts_sandbox_mode_like_the_flag() -> None:
         )
     assert result.returncode == 0, result.stderr.decode()[-2000:]
     assert b"credentials are missing" not in result.stderr
+
+
+def test_an_address_of_another_machine_is_refused_before_serving(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], caplog: pytest.LogCaptureFixture
+) -> None:
+    monkeypatch.setenv(HTTP_TOKEN_ENV, "a-token-long-enough-to-pass-0123")
+    caplog.set_level(logging.DEBUG)
+    args = parse_args(["serve", "--transport", "http", "--sandbox", "--host", "192.0.2.10", "--port", "8000"])
+    code = serve_http(build_server(load_settings({}, sandbox=True)), args)
+    err = capsys.readouterr().err
+    assert code == 2
+    assert "cannot listen on 192.0.2.10:8000" in err and "check --host and --port" in err
+    assert "serving" not in caplog.text
+    assert "a-token-long-enough-to-pass-0123" not in err
