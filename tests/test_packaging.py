@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 from mcp import Client
 
+from server import __version__
 from server.app import build_server
 from server.config import ENV_NAMES, SANDBOX_ENV, load_settings
-from server.runtime import __version__
 
 ROOT = Path(__file__).resolve().parents[1]
 PYPROJECT = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
@@ -24,7 +24,7 @@ SECRET_VARIABLES = {name for setting in ("client_secret", "jwt", "access_token")
 def test_every_published_version_is_the_package_version() -> None:
     versions = {
         "pyproject.toml": PYPROJECT["version"],
-        "server.runtime.__version__": __version__,
+        "server.__version__ (package metadata)": __version__,
         "packaging/mcpb/manifest.json": MANIFEST["version"],
         "server.json": SERVER_JSON["version"],
         "server.json packages[0]": SERVER_JSON["packages"][0]["version"],

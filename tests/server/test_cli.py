@@ -12,11 +12,11 @@ import sys
 import anyio
 import pytest
 
+from server import __version__
 from server.app import build_server
 from server.cli import WAITING_MESSAGE, _parser, parse_args
 from server.config import ENV_NAMES, EVENTS_ENV, HTTP_TOKEN_ENV, REDIS_URL_ENV, SANDBOX_ENV, load_settings
 from server.http import serve_http
-from server.runtime import __version__
 
 START_TIMEOUT = 30
 
