@@ -19,7 +19,7 @@ WAITING_MESSAGE = "waiting for an MCP client on stdin… (this is the stdio serv
 
 # Kept here rather than built from server.config so that --help stays instant; a test checks both agree.
 ENVIRONMENT_HELP = """\
-environment variables (read by serve, check and events):
+environment variables:
   RC_SERVER_URL             RingCentral platform base URL (default https://platform.ringcentral.com)
   RC_APP_CLIENT_ID          the app's client id          (aliases RC_CLIENT_ID, RINGCENTRAL_CLIENT_ID)
   RC_APP_CLIENT_SECRET      the app's client secret      (aliases RC_CLIENT_SECRET, RINGCENTRAL_CLIENT_SECRET)
@@ -30,6 +30,8 @@ environment variables (read by serve, check and events):
   RINGSENSE_MCP_TOKEN       HTTP mode: the bearer token clients must send (required off loopback)
   RINGSENSE_REDIS_URL       HTTP replicas: redis:// URL where they share the token, pacing and cache
   RINGSENSE_EVENTS          1: subscribe to live RingSense events (default on with --sandbox; --events wins)
+  RINGSENSE_LIBRARY         on (default) or off: keep a local, searchable call library
+  RINGSENSE_DATA_DIR        where the call library lives (default: the per-user data directory)
 
 examples:
   ringsense-mcp serve --sandbox                 stdio server on sample data, no credentials
@@ -144,7 +146,9 @@ def _parser() -> argparse.ArgumentParser:
     sync.add_argument("--sandbox", action="store_true", help="sync the sandbox's sample calls into its own library")
 
     library = sub.add_parser("library", help="the local call library: status, or forget (delete) it")
-    library.add_argument("action", choices=("status", "forget"))
+    library.add_argument(
+        "action", choices=("status", "forget"), help="status: where it is, its size and coverage; forget: delete it"
+    )
     library.add_argument("--yes", action="store_true", help="forget: do not ask for confirmation")
     library.add_argument("--sandbox", action="store_true", help="the sandbox's library instead of the live one")
 

@@ -15,7 +15,16 @@ import pytest
 from server import __version__
 from server.app import build_server
 from server.cli import WAITING_MESSAGE, _parser, parse_args
-from server.config import ENV_NAMES, EVENTS_ENV, HTTP_TOKEN_ENV, REDIS_URL_ENV, SANDBOX_ENV, load_settings
+from server.config import (
+    DATA_DIR_ENV,
+    ENV_NAMES,
+    EVENTS_ENV,
+    HTTP_TOKEN_ENV,
+    LIBRARY_ENV,
+    REDIS_URL_ENV,
+    SANDBOX_ENV,
+    load_settings,
+)
 from server.http import serve_http
 
 START_TIMEOUT = 30
@@ -33,6 +42,8 @@ def test_top_level_help_names_every_environment_variable() -> None:
         SANDBOX_ENV,
         REDIS_URL_ENV,
         EVENTS_ENV,
+        LIBRARY_ENV,
+        DATA_DIR_ENV,
     ]
     missing = [name for name in names if name not in text]
     assert not missing, f"--help does not mention {missing}"
