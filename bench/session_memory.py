@@ -52,7 +52,9 @@ def _open_session(http: httpx.Client) -> None:
 
 def measure(sessions: int) -> dict[str, float]:
     port = _free_port()
+    # No bearer token, and no call library: its background sync would grow the process while it is measured.
     env = {key: value for key, value in os.environ.items() if key != "RINGSENSE_MCP_TOKEN"}
+    env["RINGSENSE_LIBRARY"] = "off"
     command = [sys.executable, "-m", "server", "serve", "--transport", "http", "--sandbox", "--port", str(port)]
     command += ["--max-sessions", str(sessions + WARM_UP + 1), "--log-level", "ERROR"]
     server = subprocess.Popen(command, env=env)  # noqa: S603 - our own interpreter running our own package

@@ -232,9 +232,9 @@ def create_http_app(server: MCPServer, options: HTTPOptions, *, token: str | Non
 
     The SDK app is served as the root app, not mounted, so its lifespan — which starts the session manager and
     enters the MCP server's lifespan (opening the RingSense client) — runs with uvicorn's. Responses use the SDK's
-    default SSE framing rather than `json_response`: it is what 2025-era clients expect, and it leaves room for
-    server-to-client messages during a call, though no tool sends any yet; clients that want plain JSON still get
-    it on the 2026-07-28 era. Stateful sessions are bounded by `max_sessions` and closed after
+    default SSE framing rather than `json_response`: it is what 2025-era clients expect, and it carries
+    server-to-client messages during a call (the cross-call tools' progress notifications); clients that want plain
+    JSON still get it on the 2026-07-28 era. Stateful sessions are bounded by `max_sessions` and closed after
     `session_idle_timeout` seconds without a request. Call it once per server: the SDK allows one session manager
     run.
     Raises ConfigurationError for a malformed `--allowed-host`/`--allowed-origin`.

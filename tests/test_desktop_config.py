@@ -15,6 +15,8 @@ from mcp import Client, StdioServerParameters
 from server.sandbox import SANDBOX_CLIENT_ID, SANDBOX_CLIENT_SECRET, SandboxPlatform, serve_sandbox
 
 ROOT = Path(__file__).resolve().parents[1]
+# Every tool the server lists, as the MCPB manifest declares them (tests/test_packaging.py holds the two together).
+TOOL_NAMES = sorted(tool["name"] for tool in json.loads((ROOT / "packaging/mcpb/manifest.json").read_text())["tools"])
 CONFIG = json.loads((ROOT / "claude_desktop_config.example.json").read_text())["mcpServers"]
 PLACEHOLDER_ROOT = "/ABSOLUTE/PATH/TO/ringsense-mcp"
 START_TIMEOUT = 120  # the wheel entry installs the wheel's dependencies into uv's cache on its first start
@@ -100,5 +102,5 @@ async def test_wheel_entry_starts_the_wheel_that_uv_build_makes(live_sandbox: di
         async with Client(entry("ringsense-wheel", tmp_path, env=live_sandbox, root=tmp_path)) as client:
             tools = await client.list_tools()
             result = await client.call_tool("check_permission", {})
-    assert len(tools.tools) == 5
+    assert sorted(tool.name for tool in tools.tools) == TOOL_NAMES
     assert result.structured_content["granted"] is True

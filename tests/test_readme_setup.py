@@ -20,6 +20,8 @@ from mcp import Client, StdioServerParameters
 from server.sandbox import SANDBOX_CLIENT_ID, SANDBOX_CLIENT_SECRET, SandboxPlatform, serve_sandbox
 
 ROOT = Path(__file__).resolve().parents[1]
+# Every tool the server lists, as the MCPB manifest declares them (tests/test_packaging.py holds the two together).
+TOOL_NAMES = sorted(tool["name"] for tool in json.loads((ROOT / "packaging/mcpb/manifest.json").read_text())["tools"])
 README = (ROOT / "README.md").read_text()
 PLACEHOLDER_ROOT = "/ABSOLUTE/PATH/TO/ringsense-mcp"
 START_TIMEOUT = 60
@@ -104,10 +106,15 @@ def test_every_client_gets_a_sandbox_server_and_a_live_one() -> None:
 
 @pytest.mark.parametrize("launch", sorted(LAUNCHES))
 async def test_the_readme_command_starts_a_server_that_lists_and_calls_tools(
-    launch: str, stand_in: dict[str, str]
+    launch: str, stand_in: dict[str, str], tmp_path: Path
 ) -> None:
     server = LAUNCHES[launch]
-    env = {"PATH": os.environ.get("PATH", ""), "HOME": os.environ.get("HOME", "/tmp")}
+    # The call library goes to the test's directory, not the user's data directory.
+    env = {
+        "PATH": os.environ.get("PATH", ""),
+        "HOME": os.environ.get("HOME", "/tmp"),
+        "RINGSENSE_DATA_DIR": str(tmp_path),
+    }
     env |= {variable: os.environ[variable] for variable in NETWORK_VARIABLES if variable in os.environ}
     env |= {key: stand_in.get(value, value) for key, value in server.get("env", {}).items()}
     if server.get("env"):
@@ -121,7 +128,7 @@ async def test_the_readme_command_starts_a_server_that_lists_and_calls_tools(
         async with Client(params) as session:
             tools = await session.list_tools()
             result = await session.call_tool("check_permission", {})
-    assert len(tools.tools) == 5
+    assert sorted(tool.name for tool in tools.tools) == TOOL_NAMES
     assert result.structured_content["granted"] is True
     live = result.structured_content["data_source"] != "sandbox sample data"
     assert live is bool(server.get("env")), "the entry with credentials runs live, the other on sample data"

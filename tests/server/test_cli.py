@@ -8,6 +8,7 @@ import os
 import pty
 import socket
 import sys
+from pathlib import Path
 
 import anyio
 import pytest
@@ -80,10 +81,10 @@ def test_out_of_range_http_options_are_refused_by_the_parser(
 
 
 @pytest.mark.anyio
-async def test_a_stdio_server_started_by_hand_says_on_stderr_that_it_waits_for_a_client() -> None:
+async def test_a_stdio_server_started_by_hand_says_on_stderr_that_it_waits_for_a_client(tmp_path: Path) -> None:
     """A terminal on stdin (a person, not Claude Desktop): one line on stderr, nothing on stdout."""
     controller, terminal = pty.openpty()
-    env = {"PATH": os.environ.get("PATH", "")}
+    env = {"PATH": os.environ.get("PATH", ""), DATA_DIR_ENV: str(tmp_path)}
     try:
         async with await anyio.open_process(
             [sys.executable, "-m", "server", "serve", "--sandbox"], stdin=terminal, env=env
@@ -107,13 +108,13 @@ async def test_a_stdio_server_started_by_hand_says_on_stderr_that_it_waits_for_a
 
 
 @pytest.mark.anyio
-async def test_a_stdio_server_started_by_a_client_prints_nothing_extra() -> None:
+async def test_a_stdio_server_started_by_a_client_prints_nothing_extra(tmp_path: Path) -> None:
     """stdin is a pipe (how Claude Desktop starts it): no waiting line; end of input ends the server."""
     with anyio.fail_after(START_TIMEOUT):
         result = await anyio.run_process(
             [sys.executable, "-m", "server", "serve", "--sandbox"],
             input=b"",
-            env={"PATH": os.environ.get("PATH", "")},
+            env={"PATH": os.environ.get("PATH", ""), DATA_DIR_ENV: str(tmp_path)},
             check=False,
         )
     assert b"waiting for an MCP client" not in result.stderr
@@ -138,13 +139,13 @@ def test_a_port_in_use_is_reported_before_anything_claims_to_be_serving(
 
 
 @pytest.mark.anyio
-async def test_the_sandbox_variable_starts_sandbox_mode_like_the_flag() -> None:
+async def test_the_sandbox_variable_starts_sandbox_mode_like_the_flag(tmp_path: Path) -> None:
     """What an MCPB host does: it sets variables from the user's settings, it cannot add a flag."""
     with anyio.fail_after(START_TIMEOUT):
         result = await anyio.run_process(
             [sys.executable, "-m", "server", "serve"],
             input=b"",
-            env={"PATH": os.environ.get("PATH", ""), SANDBOX_ENV: "true"},
+            env={"PATH": os.environ.get("PATH", ""), SANDBOX_ENV: "true", DATA_DIR_ENV: str(tmp_path)},
             check=False,
         )
     assert result.returncode == 0, result.stderr.decode()[-2000:]
