@@ -12,6 +12,7 @@ source .ci/npm-tools.sh
 
 INSPECTOR_VERSION="2.12.0"  # as .ci/inspector.sh
 START_TIMEOUT=300  # seconds: the first start installs the locked dependencies into the bundle's .venv
+CONNECT_TIMEOUT_MS=120000  # the Inspector waits 15 s for a server by default; a first start installs ~40 packages
 UNPACKED="$TOOLS_DIR/mcpb-unpacked"
 OUT="$TOOLS_DIR/mcpb-results"
 
@@ -71,7 +72,7 @@ done
 
 say "starting the unpacked bundle as Claude Desktop would; tools/list"
 status=0
-timeout "$START_TIMEOUT" "$NODE" "$INSPECTOR" --cli "${ENV_PASS[@]}" "${LAUNCH[@]}" --method tools/list \
+timeout "$START_TIMEOUT" "$NODE" "$INSPECTOR" --cli --connect-timeout "$CONNECT_TIMEOUT_MS" "${ENV_PASS[@]}" "${LAUNCH[@]}" --method tools/list \
     >"$OUT/tools-list.json" 2>"$OUT/tools-list.err" || status=$?
 if [ "$status" -ne 0 ]; then
     cat "$OUT/tools-list.err" "$OUT/tools-list.json" >&2
@@ -86,7 +87,7 @@ if listed != declared:
     sys.exit(f"the server lists {listed}, the manifest declares {declared}")
 print(f"ok  tools/list: {len(listed)} tools, as the manifest declares")
 PY
-timeout "$START_TIMEOUT" "$NODE" "$INSPECTOR" --cli "${ENV_PASS[@]}" "${LAUNCH[@]}" --method tools/call \
+timeout "$START_TIMEOUT" "$NODE" "$INSPECTOR" --cli --connect-timeout "$CONNECT_TIMEOUT_MS" "${ENV_PASS[@]}" "${LAUNCH[@]}" --method tools/call \
     --tool-name check_permission >"$OUT/check_permission.json" 2>"$OUT/check_permission.err" || status=$?
 if [ "$status" -ne 0 ]; then
     cat "$OUT/check_permission.err" "$OUT/check_permission.json" >&2
