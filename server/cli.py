@@ -30,6 +30,7 @@ environment variables:
   RINGSENSE_MCP_TOKEN       HTTP mode: the bearer token clients must send (required off loopback)
   RINGSENSE_REDIS_URL       HTTP replicas: redis:// URL where they share the token, pacing and cache
   RINGSENSE_EVENTS          1: subscribe to live RingSense events (default on with --sandbox; --events wins)
+  RINGSENSE_EVENTS_LEASE_TTL  replicas with Redis: seconds before a dead events holder's lease expires (default 6)
   RINGSENSE_LIBRARY         on (default) or off: keep a local, searchable call library
   RINGSENSE_DATA_DIR        where the call library lives (default: the per-user data directory)
 

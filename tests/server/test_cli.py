@@ -20,6 +20,7 @@ from server.config import (
     DATA_DIR_ENV,
     ENV_NAMES,
     EVENTS_ENV,
+    EVENTS_LEASE_TTL_ENV,
     HTTP_TOKEN_ENV,
     LIBRARY_ENV,
     REDIS_URL_ENV,
@@ -43,6 +44,7 @@ def test_top_level_help_names_every_environment_variable() -> None:
         SANDBOX_ENV,
         REDIS_URL_ENV,
         EVENTS_ENV,
+        EVENTS_LEASE_TTL_ENV,
         LIBRARY_ENV,
         DATA_DIR_ENV,
     ]
