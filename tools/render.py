@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from server.ringsense.models import InsightType
+from server.ringsense.models import InsightType, SharedResponse
 
 from .deps import Deps
 from .errors import ToolFailure
@@ -16,15 +16,15 @@ from .transcript import (
     Leg,
     PageRequest,
     Turn,
-    build_turns,
     place_legs,
     render_all,
     render_page,
     transcript_stats,
+    turns_of,
 )
 
 
-def _filter_speakers(turns: list[Turn], wanted: Sequence[str]) -> list[Turn]:
+def _filter_speakers(turns: Sequence[Turn], wanted: Sequence[str]) -> Sequence[Turn]:
     present = list(dict.fromkeys(turn.speaker for turn in turns))
     folded = [w.casefold().strip() for w in wanted if w.strip()]
     if not folded:
@@ -61,14 +61,18 @@ async def render_transcript(
         raise ToolFailure(f"end_seconds ({end_seconds:g}) must be after start_seconds ({start_seconds:g}).")
 
     types = [InsightType.TRANSCRIPT]
+    response: SharedResponse
     if record_id:
         served_record = await deps.source.recording(record_id, domain, types)
-        legs, served_from = [Leg(served_record.insights)], served_record.served_from
+        response = served_record.insights
+        legs, served_from = [Leg(response)], served_record.served_from
     else:
         served_session = await deps.source.session(session_id or "", domain, types)
+        response = served_session.insights
         legs, served_from = place_legs(served_session.insights.records), served_session.served_from
 
-    turns = build_turns(legs, merge=merge_turns)
+    # Built once per response: a model reading a long transcript page by page does not rebuild every turn per page.
+    turns = turns_of(response, legs, merge=merge_turns)
     filters = []
     if speakers:
         turns = _filter_speakers(turns, speakers)

@@ -10,7 +10,7 @@ import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from server.ringsense.models import RecordingInsights, TranscriptUnit
+from server.ringsense.models import RecordingInsights, SharedResponse, Transcript
 
 from .formatting import (
     CONTENT_BEGIN,
@@ -48,7 +48,7 @@ class Leg:
     offset: float = 0.0
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Turn:
     leg: int
     speaker: str
@@ -57,30 +57,65 @@ class Turn:
     text: str
 
 
+def _in_order(transcript: Transcript) -> Sequence[int]:
+    """Line indexes by (start, end); RingSense sends them in order, so usually no sort is needed."""
+    starts, ends = transcript.starts, transcript.ends
+    if all(
+        starts[i - 1] < starts[i] or (starts[i - 1] == starts[i] and ends[i - 1] <= ends[i])
+        for i in range(1, len(starts))
+    ):
+        return range(len(starts))
+    return sorted(range(len(starts)), key=lambda i: (starts[i], ends[i]))
+
+
 def build_turns(legs: Sequence[Leg], *, merge: bool = True) -> list[Turn]:
-    """Transcript lines of every leg on one clock, consecutive lines of one speaker merged into turns."""
+    """Transcript lines of every leg on one clock, consecutive lines of one speaker merged into turns.
+
+    This walks every line: a caller reading page after page uses `turns_of`, which builds them once a response.
+    """
     turns: list[Turn] = []
     for leg_index, leg in enumerate(legs):
-        names = SpeakerDirectory(leg.insights)
-        lines = sorted(leg.insights.insights.transcript, key=lambda unit: (unit.start, unit.end))
-        for unit in lines:
-            text = " ".join(neutralise(unit.text).split())
+        transcript = leg.insights.insights.transcript
+        directory = SpeakerDirectory(leg.insights)
+        names = {speaker_id: directory.name(speaker_id) for speaker_id in dict.fromkeys(transcript.speaker_ids)}
+        ids, texts, starts, ends, offset = (
+            transcript.speaker_ids,
+            transcript.texts,
+            transcript.starts,
+            transcript.ends,
+            leg.offset,
+        )
+        # The turn being built: its speaker, start, end and text parts (joined once, when it closes).
+        speaker: str | None = None
+        first = last = 0.0
+        parts: list[str] = []
+        size = 0
+        for i in _in_order(transcript):
+            text = " ".join(texts[i].split())
             if not text:
                 continue
-            speaker = names.name(unit.speaker_id)
-            start, end = unit.start + leg.offset, max(unit.end, unit.start) + leg.offset
-            last = turns[-1] if turns else None
-            if (
-                merge
-                and last is not None
-                and last.leg == leg_index
-                and last.speaker == speaker
-                and len(last.text) + len(text) < MAX_TURN_CHARS
-            ):
-                turns[-1] = Turn(leg_index, speaker, last.start, max(last.end, end), f"{last.text} {text}")
-            else:
-                turns.append(Turn(leg_index, speaker, start, end, text))
+            if "<<<" in text or ">>>" in text:
+                text = neutralise(text)
+            name = names[ids[i]]
+            start = starts[i] + offset
+            end = max(ends[i], starts[i]) + offset
+            if merge and name == speaker and size + len(text) < MAX_TURN_CHARS:
+                parts.append(text)
+                size += len(text) + 1
+                last = max(last, end)
+                continue
+            if speaker is not None:
+                turns.append(Turn(leg_index, speaker, first, last, " ".join(parts)))
+            speaker, first, last, parts, size = name, start, end, [text], len(text)
+        if speaker is not None:
+            turns.append(Turn(leg_index, speaker, first, last, " ".join(parts)))
     return turns
+
+
+def turns_of(response: SharedResponse, legs: Sequence[Leg], *, merge: bool = True) -> Sequence[Turn]:
+    """`build_turns(legs)`, once per response: `legs` must be made from `response` (its one recording, or
+    `place_legs` of a session's records), so that reading a long transcript page by page stays linear."""
+    return response.derived(("turns", merge), lambda: tuple(build_turns(legs, merge=merge)))
 
 
 def transcript_stats(insights: RecordingInsights) -> TranscriptStats:
@@ -103,8 +138,8 @@ def _transcript_stats(insights: RecordingInsights) -> TranscriptStats:
             complete=False,
             note="RingSense returned no transcript for this recording.",
         )
-    first = min(unit.start for unit in lines)
-    last = max(unit.end for unit in lines)
+    first = min(lines.starts)
+    last = max(lines.ends)
     span = max(0.0, last - first)
     coverage = round(min(1.0, span / recording), 3) if recording else None
     complete = recording is None or last >= recording - COMPLETE_SLACK_SECONDS or span >= recording * COMPLETE_COVERAGE
@@ -114,10 +149,11 @@ def _transcript_stats(insights: RecordingInsights) -> TranscriptStats:
             f"The transcript stops at {clock(last)} of a {clock(recording)} recording: nothing said after "
             f"{clock(last)} was transcribed, so do not infer how the call ended."
         )
+    words, turns = _words_and_turns(lines)
     return TranscriptStats(
         utterances=len(lines),
-        turns=_count_turns(lines),
-        words=sum(len(unit.text.split()) for unit in lines),
+        turns=turns,
+        words=words,
         first_at=clock(first),
         last_at=clock(last),
         transcribed_seconds=round(span, 2),
@@ -128,18 +164,26 @@ def _transcript_stats(insights: RecordingInsights) -> TranscriptStats:
     )
 
 
-def _count_turns(lines: Sequence[TranscriptUnit]) -> int:
-    """How many turns build_turns makes of one recording, without building their text."""
-    turns, last_speaker, size = 0, object(), 0
-    for unit in sorted(lines, key=lambda u: (u.start, u.end)):
-        length = len(" ".join(neutralise(unit.text).split()))
-        if not length:
+def _words_and_turns(lines: Transcript) -> tuple[int, int]:
+    """Words, and how many turns build_turns makes of one recording, in one pass that splits each line once.
+
+    Neutralising markers keeps a line's length (`<<<` and `‹‹‹` are both three characters), so the normalised
+    length is the words' lengths plus the spaces between them, without building the text.
+    """
+    words = turns = size = 0
+    last_speaker: object = object()
+    ids, texts = lines.speaker_ids, lines.texts
+    for i in _in_order(lines):
+        split = texts[i].split()
+        if not split:
             continue
-        if unit.speaker_id == last_speaker and size + length < MAX_TURN_CHARS:
+        words += len(split)
+        length = len(" ".join(split))
+        if ids[i] == last_speaker and size + length < MAX_TURN_CHARS:
             size += length + 1
         else:
-            turns, last_speaker, size = turns + 1, unit.speaker_id, length
-    return turns
+            turns, last_speaker, size = turns + 1, ids[i], length
+    return words, turns
 
 
 def place_legs(records: Sequence[RecordingInsights]) -> list[Leg]:

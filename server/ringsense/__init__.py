@@ -20,7 +20,7 @@ async with EventSubscriber(client, domains=["pbx"]) as events:
 """
 
 from .auth import AccessTokenCredentials, JWTCredentials
-from .client import DEFAULT_CACHE_SIZE, DEFAULT_CACHE_TTL, DEFAULT_TIMEOUT, RingSenseClient
+from .client import DEFAULT_CACHE_BYTES, DEFAULT_CACHE_TTL, DEFAULT_TIMEOUT, RingSenseClient
 from .errors import (
     ApiNotEnabledError,
     AuthenticationError,
@@ -54,7 +54,7 @@ from .subscriber import Backoff, EventSubscriber, SubscriberState, SubscriberSta
 from .tokenstore import InProcessTokenStore, StoredToken, TokenStore
 
 __all__ = [
-    "DEFAULT_CACHE_SIZE",
+    "DEFAULT_CACHE_BYTES",
     "DEFAULT_CACHE_TTL",
     "DEFAULT_TIMEOUT",
     "DOMAINS",

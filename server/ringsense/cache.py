@@ -1,4 +1,5 @@
-"""The insights cache: a TTL cache whose concurrent identical misses share one request."""
+"""The insights cache: a TTL cache, bounded by the bytes of the responses it holds, whose concurrent identical
+misses share one request."""
 
 from __future__ import annotations
 
@@ -8,20 +9,24 @@ from typing import Generic, TypeVar
 
 import anyio
 from cachetools import TTLCache
-from pydantic import BaseModel
 
 from .errors import RingSenseError
+from .models import SharedResponse
 
-__all__ = ["DEFAULT_CACHE_SIZE", "DEFAULT_CACHE_TTL", "CacheKey", "InsightsCache"]
+__all__ = ["DEFAULT_CACHE_BYTES", "DEFAULT_CACHE_TTL", "MIN_ENTRY_BYTES", "CacheKey", "InsightsCache"]
 
 DEFAULT_CACHE_TTL = 300.0  # seconds an insights response is reused (insights change rarely once ready)
-DEFAULT_CACHE_SIZE = 256  # insights responses kept at most
+# Response bodies held at most. Bounded by bytes, not entries: one 90-minute call weighs as much as four
+# 30-minute ones, and 256 entries of long calls held 400 MiB. 48 MiB of bodies is about 200 90-minute calls or
+# 800 30-minute ones, and about 120 MiB of the server's memory (measured; see docs/benchmarks.md).
+DEFAULT_CACHE_BYTES = 48 * 1024 * 1024
+MIN_ENTRY_BYTES = 1024  # what a response not parsed from a body (built in code) counts as
 
 # (domain, "records" | "sessions", id, insight types or None for all)
 CacheKey = tuple[str, str, str, tuple[str, ...] | None]
 
 
-V = TypeVar("V", bound=BaseModel)
+V = TypeVar("V", bound=SharedResponse)
 
 
 class _Pending(Generic[V]):
@@ -34,20 +39,34 @@ class _Pending(Generic[V]):
 
 
 class InsightsCache(Generic[V]):
-    """Responses (of type V) by key for `ttl` seconds (`ttl <= 0`: no caching, but misses are still shared).
+    """Responses (of type V) by key for `ttl` seconds (`ttl <= 0`: no caching, but misses are still shared), at
+    most `max_bytes` of them by the size of the bodies they were parsed from (least recently used go first).
 
-    Errors are never cached; callers waiting on a failed request receive the same error.
+    Errors are never cached; callers waiting on a failed request receive the same error. A response larger than
+    `max_bytes` is returned but not kept.
     """
 
     def __init__(
         self,
         *,
         ttl: float = DEFAULT_CACHE_TTL,
-        size: int = DEFAULT_CACHE_SIZE,
+        max_bytes: int = DEFAULT_CACHE_BYTES,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
-        self._entries: TTLCache[CacheKey, V] | None = TTLCache(maxsize=size, ttl=ttl, timer=clock) if ttl > 0 else None
+        self._entries: TTLCache[CacheKey, V] | None = (
+            TTLCache(maxsize=max_bytes, ttl=ttl, timer=clock, getsizeof=self.weight) if ttl > 0 else None
+        )
         self._pending: dict[CacheKey, _Pending[V]] = {}
+
+    @staticmethod
+    def weight(value: V) -> int:
+        """What `value` counts against `max_bytes`."""
+        return max(value.wire_bytes, MIN_ENTRY_BYTES)
+
+    @property
+    def held_bytes(self) -> int:
+        """The weight of every response held now."""
+        return int(self._entries.currsize) if self._entries is not None else 0
 
     def peek(self, key: CacheKey) -> V | None:
         """The cached value for `key`, if any, without fetching."""
@@ -76,7 +95,7 @@ class InsightsCache(Generic[V]):
             raise
         else:
             pending.result = result
-            if self._entries is not None:
+            if self._entries is not None and self.weight(result) <= self._entries.maxsize:
                 self._entries[key] = result
             return result
         finally:

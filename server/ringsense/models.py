@@ -22,8 +22,9 @@ from collections.abc import Callable
 from datetime import datetime
 from enum import StrEnum
 from types import GenericAlias
-from typing import Any, Literal, TypeVar, cast
+from typing import Any, Literal, Self, TypeVar, cast
 
+import pydantic_core
 from pydantic import (
     Field,
     PrivateAttr,
@@ -41,6 +42,7 @@ from .platform_models import (
     CallLogRecording,
     PermissionCheck,
 )
+from .transcript import Transcript, TranscriptUnit
 from .wire import Paging, WireModel
 
 __all__ = [
@@ -62,6 +64,7 @@ __all__ = [
     "SessionInsights",
     "SpeakerInfo",
     "SummaryUnit",
+    "Transcript",
     "TranscriptUnit",
 ]
 
@@ -83,13 +86,6 @@ class InsightType(StrEnum):
 
 
 # --- RingSense insight units -------------------------------------------------------------------
-
-
-class TranscriptUnit(WireModel):
-    speaker_id: str | None = Field(None, description="Refers to `speakerInfo[].speakerId`.")
-    text: str = Field(description="What was said.")
-    start: float = Field(description="Seconds from the start of the recording.")
-    end: float = Field(description="Seconds from the start of the recording.")
 
 
 class SummaryUnit(WireModel):
@@ -134,7 +130,6 @@ class SentimentUnit(WireModel):
 
 
 _UNIT_MODELS: dict[str, type[WireModel]] = {
-    InsightType.TRANSCRIPT: TranscriptUnit,
     InsightType.SUMMARY: SummaryUnit,
     InsightType.HIGHLIGHTS: ConversationalUnit,
     InsightType.NEXT_STEPS: ConversationalUnit,
@@ -144,7 +139,7 @@ _UNIT_MODELS: dict[str, type[WireModel]] = {
     InsightType.SENTIMENT: SentimentUnit,
 }
 # Spellings seen in the docs and spec, folded to the documented `insightTypes` name.
-_KIND_BY_FOLDED_NAME = {kind.lower(): str(kind) for kind in _UNIT_MODELS}
+_KIND_BY_FOLDED_NAME = {kind.lower(): str(kind) for kind in InsightType}
 
 
 def _describe_error(err: ValidationError) -> str:
@@ -156,7 +151,7 @@ def _describe_error(err: ValidationError) -> str:
 class Insights(WireModel):
     """The `insights` object: arrays keyed by insight kind."""
 
-    transcript: list[TranscriptUnit] = Field(default_factory=list, alias="Transcript")
+    transcript: Transcript = Field(default_factory=Transcript, alias="Transcript")
     summary: list[SummaryUnit] = Field(default_factory=list, alias="Summary")
     highlights: list[ConversationalUnit] = Field(default_factory=list, alias="Highlights")
     next_steps: list[ConversationalUnit] = Field(default_factory=list, alias="NextSteps")
@@ -181,6 +176,8 @@ class Insights(WireModel):
         if not isinstance(data, dict) or "present" in data:
             return data  # already normalised (e.g. a model instance re-validated)
         parsed: dict[str, Any] = {"other": {}, "present": [], "warnings": []}
+        lines: list[Any] = []
+        where = "insights.Transcript"
         for raw_key, units in data.items():
             kind = _KIND_BY_FOLDED_NAME.get(str(raw_key).lower())
             if units is None:
@@ -192,8 +189,15 @@ class Insights(WireModel):
                 parsed["other"][str(raw_key)] = units
                 parsed["present"].append(str(raw_key))
                 continue
-            parsed[kind] = parsed.get(kind, []) + _units(_UNIT_MODELS[kind], units, f"insights.{raw_key}", parsed)
+            if kind == InsightType.TRANSCRIPT:
+                # Held in columns (see .transcript): one model per line made a cached response ~760 GC objects.
+                lines += units
+                where = f"insights.{raw_key}"
+            else:
+                parsed[kind] = parsed.get(kind, []) + _units(_UNIT_MODELS[kind], units, f"insights.{raw_key}", parsed)
             parsed["present"].append(kind)
+        if lines:
+            parsed[InsightType.TRANSCRIPT] = Transcript.from_wire(lines, where=where, warnings=parsed["warnings"])
         summary = parsed.get(InsightType.SUMMARY)
         if summary:
             parsed["summary_timing"] = "ordinal" if _looks_ordinal(summary) else "seconds"
@@ -258,7 +262,43 @@ class SpeakerInfo(WireModel):
         return bool(self.extension_id or self.account_id)
 
 
-class RecordingInsights(WireModel):
+class SharedResponse(WireModel):
+    """A response the client may cache and hand to many callers: read-only, with room for values derived from it."""
+
+    # Values computed from this response, kept with it: the client shares cached responses, so a cache hit
+    # reuses them instead of recomputing (e.g. statistics over 1,500 transcript lines, or a transcript's turns).
+    _derived: dict[Any, Any] = PrivateAttr(default_factory=dict)
+    _wire_bytes: int = PrivateAttr(default=0)
+
+    def derived(self, key: Any, compute: Callable[[], D]) -> D:
+        """`compute()`, once per response and `key` (any hashable); later calls return the first result.
+
+        Treat the result as read-only (copy it before changing it): every holder of this response shares it.
+        """
+        try:
+            value: D = self._derived[key]
+        except KeyError:
+            value = self._derived[key] = compute()
+        return value
+
+    @property
+    def wire_bytes(self) -> int:
+        """Size of the body this was parsed from (0 when not parsed from a body): what the cache counts."""
+        return self._wire_bytes
+
+    @classmethod
+    def from_body(cls, body: bytes) -> Self:
+        """Parse a response body (JSON bytes) and remember its size. Raises ValueError for a body that is not a
+        JSON object, ValidationError for one of the wrong shape."""
+        data = pydantic_core.from_json(body)
+        if not isinstance(data, dict):
+            raise ValueError(f"expected a JSON object, got {type(data).__name__}")
+        parsed = cls.model_validate(data)
+        parsed._wire_bytes = len(body)
+        return parsed
+
+
+class RecordingInsights(SharedResponse):
     """`RecordingInsights`: the insights of one recording (one leg of a call)."""
 
     source_record_id: str = Field(description="Call-log `recording.id` for pbx.")
@@ -275,20 +315,6 @@ class RecordingInsights(WireModel):
     speaker_info: list[SpeakerInfo] = Field(default_factory=list)
     insights: Insights = Field(default_factory=Insights)
     warnings: list[str] = Field(default_factory=list, description="Problems skipped while parsing.")
-    # Values computed from this response, kept with it: the client shares cached responses, so a cache hit
-    # reuses them instead of recomputing (e.g. statistics over 1,500 transcript lines).
-    _derived: dict[str, Any] = PrivateAttr(default_factory=dict)
-
-    def derived(self, key: str, compute: Callable[[], D]) -> D:
-        """`compute()`, once per response and `key`; later calls return the first result.
-
-        Treat the result as read-only (copy it before changing it): every holder of this response shares it.
-        """
-        try:
-            value: D = self._derived[key]
-        except KeyError:
-            value = self._derived[key] = compute()
-        return value
 
     @field_validator("source_record_id", "source_session_id", "owner_extension_id", mode="before")
     @classmethod
@@ -332,7 +358,7 @@ class RecordingInsights(WireModel):
         return None
 
 
-class SessionInsights(WireModel):
+class SessionInsights(SharedResponse):
     """`SessionsInsightsResource`: one `RecordingInsights` per recording in a telephony session."""
 
     records: list[RecordingInsights] = Field(default_factory=list)

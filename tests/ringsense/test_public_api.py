@@ -12,7 +12,7 @@ EXPECTED = {
     # what several processes share through (server.ringsense.shared implements them over Redis)
     "TokenStore", "StoredToken", "InProcessTokenStore", "Pacing", "ResponseStore",
     # constants
-    "DEFAULT_TIMEOUT", "DEFAULT_CACHE_TTL", "DEFAULT_CACHE_SIZE", "MAX_ATTEMPTS", "MAX_RETRY_DELAY",
+    "DEFAULT_TIMEOUT", "DEFAULT_CACHE_TTL", "DEFAULT_CACHE_BYTES", "MAX_ATTEMPTS", "MAX_RETRY_DELAY",
     "MAX_RETRY_TOTAL", "DOMAINS",
     # models
     "RecordingInsights", "SessionInsights", "PermissionCheck", "CallLogPage", "CallLogRecord", "InsightType",

@@ -1,0 +1,209 @@
+"""Transcript lines held in columns: a handful of objects per transcript instead of one model per line.
+
+A 90-minute call has about 1,500 transcript lines. Held as a pydantic model each (plus its fields-set), a cached
+response was ~760 objects the garbage collector walks on every full collection; a cache of them made collections
+a third of the server's CPU under load. `Transcript` keeps the same lines as two tuples of strings and two arrays
+of floats, which the collector does not need to look into, and hands out `TranscriptUnit` tuples on access.
+"""
+
+from __future__ import annotations
+
+from array import array
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from typing import (
+    Any,
+    NamedTuple,
+    NotRequired,  # pydantic reads TypedDicts from here below Python 3.12
+    Self,
+    overload,
+)
+
+from pydantic import GetCoreSchemaHandler, GetJsonSchemaHandler, TypeAdapter, ValidationError
+from pydantic.json_schema import JsonSchemaValue
+from pydantic_core import core_schema
+from typing_extensions import TypedDict
+
+__all__ = ["Transcript", "TranscriptUnit"]
+
+
+class TranscriptUnit(NamedTuple):
+    """One transcript line, as RingSense sent it."""
+
+    speaker_id: str | None
+    """Refers to `speakerInfo[].speakerId`."""
+    text: str
+    """What was said."""
+    start: float
+    """Seconds from the start of the recording."""
+    end: float
+    """Seconds from the start of the recording."""
+
+
+class _WireLine(TypedDict):
+    """A transcript line on the wire; validated (and coerced: `1` → `1.0`) by pydantic, fields beyond these kept."""
+
+    speakerId: NotRequired[str | None]
+    text: str
+    start: float
+    end: float
+
+
+_KNOWN_KEYS = frozenset(_WireLine.__annotations__)
+_LINE = TypeAdapter(_WireLine)
+_LINES = TypeAdapter(list[_WireLine])
+
+
+def _describe(err: ValidationError) -> str:
+    first = err.errors()[0]
+    where = ".".join(str(part) for part in first["loc"]) or "unit"
+    return f"{where}: {first['msg']}"
+
+
+class Transcript(Sequence[TranscriptUnit]):
+    """A recording's transcript lines, in the order RingSense sent them; read-only.
+
+    Behaves as a sequence of `TranscriptUnit` (`len`, index, slice, iterate). `speaker_ids`, `texts`, `starts`
+    and `ends` are the columns, for loops that want one field of every line without making a tuple per line.
+    Fields a line carried beyond the four documented ones are kept (`extra(index)`) and serialised back.
+    """
+
+    __slots__ = ("_ends", "_extras", "_speaker_ids", "_starts", "_texts")
+
+    def __init__(self, units: Iterable[TranscriptUnit] = (), *, extras: Mapping[int, dict[str, Any]] | None = None):
+        units = list(units)
+        self._speaker_ids: tuple[str | None, ...] = tuple(unit.speaker_id for unit in units)
+        self._texts: tuple[str, ...] = tuple(unit.text for unit in units)
+        self._starts = array("d", (unit.start for unit in units))
+        self._ends = array("d", (unit.end for unit in units))
+        self._extras: dict[int, dict[str, Any]] | None = dict(extras) if extras else None
+
+    @classmethod
+    def from_wire(cls, lines: list[Any], *, where: str = "Transcript", warnings: list[str] | None = None) -> Self:
+        """Lines as RingSense sends them (`speakerId`, `text`, `start`, `end`). A malformed line is skipped and
+        described in `warnings` (raises ValidationError for the first one when `warnings` is None)."""
+        try:
+            valid: list[_WireLine] = _LINES.validate_python(lines)
+            kept: list[Any] = lines
+        except ValidationError:
+            valid, kept = [], []
+            for index, line in enumerate(lines):
+                try:
+                    valid.append(_LINE.validate_python(line))
+                    kept.append(line)
+                except ValidationError as err:
+                    if warnings is None:
+                        raise
+                    warnings.append(f"{where}[{index}] skipped: {_describe(err)}")
+        transcript = cls.__new__(cls)
+        speakers: dict[str | None, str | None] = {}  # one string object per speaker id, not one per line
+        transcript._speaker_ids = tuple(speakers.setdefault(v.get("speakerId"), v.get("speakerId")) for v in valid)
+        transcript._texts = tuple(v["text"] for v in valid)
+        transcript._starts = array("d", [v["start"] for v in valid])
+        transcript._ends = array("d", [v["end"] for v in valid])
+        extras = {
+            i: {k: v for k, v in raw.items() if k not in _KNOWN_KEYS}
+            for i, raw in enumerate(kept)
+            if isinstance(raw, dict) and not _KNOWN_KEYS.issuperset(raw)
+        }
+        transcript._extras = extras or None
+        return transcript
+
+    # -- columns ----------------------------------------------------------------------------------
+
+    @property
+    def speaker_ids(self) -> tuple[str | None, ...]:
+        return self._speaker_ids
+
+    @property
+    def texts(self) -> tuple[str, ...]:
+        return self._texts
+
+    @property
+    def starts(self) -> Sequence[float]:
+        return self._starts
+
+    @property
+    def ends(self) -> Sequence[float]:
+        return self._ends
+
+    def extra(self, index: int) -> dict[str, Any]:
+        """Fields line `index` carried beyond speakerId, text, start and end (a copy; empty when none)."""
+        return dict((self._extras or {}).get(index, {}))
+
+    # -- sequence ---------------------------------------------------------------------------------
+
+    def __len__(self) -> int:
+        return len(self._texts)
+
+    @overload
+    def __getitem__(self, index: int) -> TranscriptUnit: ...
+    @overload
+    def __getitem__(self, index: slice) -> Sequence[TranscriptUnit]: ...
+    def __getitem__(self, index: int | slice) -> TranscriptUnit | Sequence[TranscriptUnit]:
+        if isinstance(index, slice):
+            return [self[i] for i in range(*index.indices(len(self)))]
+        return TranscriptUnit(self._speaker_ids[index], self._texts[index], self._starts[index], self._ends[index])
+
+    def __iter__(self) -> Iterator[TranscriptUnit]:
+        return map(TranscriptUnit, self._speaker_ids, self._texts, self._starts, self._ends)
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, Transcript):
+            return (
+                self._texts == other._texts
+                and self._speaker_ids == other._speaker_ids
+                and self._starts == other._starts
+                and self._ends == other._ends
+                and (self._extras or {}) == (other._extras or {})
+            )
+        if isinstance(other, Sequence) and not isinstance(other, str):
+            return list(self) == list(other)
+        return NotImplemented
+
+    __hash__ = None  # type: ignore[assignment]  # equal to lists, which are unhashable
+
+    def __repr__(self) -> str:
+        return f"Transcript({len(self)} lines)"
+
+    # Immutable: a copy is the same object (a cached response is shared, never copied line by line).
+    def __copy__(self) -> Self:
+        return self
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> Self:
+        return self
+
+    def to_wire(self, *, by_alias: bool = True) -> list[dict[str, Any]]:
+        """The lines as JSON-ready dicts (`speakerId` with `by_alias`, else `speaker_id`), extra fields included."""
+        key = "speakerId" if by_alias else "speaker_id"
+        extras = self._extras or {}
+        return [
+            {key: unit.speaker_id, "text": unit.text, "start": unit.start, "end": unit.end, **extras.get(i, {})}
+            for i, unit in enumerate(self)
+        ]
+
+    # -- pydantic ---------------------------------------------------------------------------------
+
+    @classmethod
+    def __get_pydantic_core_schema__(cls, source: Any, handler: GetCoreSchemaHandler) -> core_schema.CoreSchema:
+        return core_schema.no_info_plain_validator_function(
+            cls._coerce,
+            serialization=core_schema.plain_serializer_function_ser_schema(
+                lambda value, info: value.to_wire(by_alias=bool(info.by_alias)), info_arg=True
+            ),
+        )
+
+    @classmethod
+    def __get_pydantic_json_schema__(
+        cls, schema: core_schema.CoreSchema, handler: GetJsonSchemaHandler
+    ) -> JsonSchemaValue:
+        return handler(_LINES.core_schema)
+
+    @classmethod
+    def _coerce(cls, value: Any) -> Transcript:
+        if isinstance(value, Transcript):
+            return value
+        if isinstance(value, list) and all(isinstance(item, TranscriptUnit) for item in value):
+            return cls(value)
+        if isinstance(value, list):
+            return cls.from_wire(value)
+        raise ValueError(f"a transcript is a list of lines, not {type(value).__name__}")
