@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+import functools
 import inspect
 import logging
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
-from typing import Any, TypeVar
+from typing import Annotated, Any, TypeVar
 
 from mcp.server.mcpserver import Context, MCPServer
 from mcp.server.mcpserver.exceptions import ToolError
-from mcp.types import ToolAnnotations
+from mcp.types import CallToolResult, TextContent, ToolAnnotations
+from pydantic import BaseModel
 
 import tools.calls
 import tools.insights
@@ -64,6 +66,7 @@ from tools.arguments import (
 from tools.errors import ToolFailure, describe
 from tools.library import Progress
 from tools.library_models import CallStatsResult, NextStepsResult, SearchCallsResult
+from tools.formatting import result_text
 from tools.models import (
     PermissionResult,
     RecordedCallsResult,
@@ -99,11 +102,37 @@ async def tool_errors(tool: str) -> AsyncIterator[None]:
         ) from err
 
 
+def tool_result(output: BaseModel) -> CallToolResult:
+    """What a tool call answers: the text a model reads (`tools.formatting.result_text`: compact, a transcript page
+    as itself) and the output unchanged as structured content, which the SDK checks against the output schema."""
+    return CallToolResult(
+        content=[TextContent(type="text", text=result_text(output))],
+        structured_content=output.model_dump(mode="json"),
+    )
+
+
 def _read_only_tool(mcp: MCPServer, title: str) -> Callable[[F], F]:
-    """Register a read-only tool whose description is its docstring, dedented (Python 3.11 keeps indentation)."""
+    """Register a read-only tool whose description is its docstring, dedented (Python 3.11 keeps indentation).
+
+    The tool returns its output model; what the client receives is `tool_result(output)`. The SDK reads the
+    registered function's signature for the schemas, so the wrapper carries the tool's own parameters and
+    declares `Annotated[CallToolResult, <output model>]`, which keeps the output schema the model's.
+    """
 
     def register(fn: F) -> F:
-        return mcp.tool(title=title, annotations=READ_ONLY, description=inspect.cleandoc(fn.__doc__ or ""))(fn)
+        signature = inspect.signature(fn, eval_str=True)
+        output_model = signature.return_annotation
+
+        @functools.wraps(fn)
+        async def call(**arguments: Any) -> CallToolResult:
+            output: BaseModel = await fn(**arguments)
+            return tool_result(output)
+
+        returns = Annotated[CallToolResult, output_model]
+        call.__signature__ = signature.replace(return_annotation=returns)  # type: ignore[attr-defined]
+        call.__annotations__ = {name: p.annotation for name, p in signature.parameters.items()} | {"return": returns}
+        mcp.tool(title=title, annotations=READ_ONLY, description=inspect.cleandoc(fn.__doc__ or ""))(call)
+        return fn
 
     return register
 

@@ -19,9 +19,23 @@ CONTENT_BEGIN = "<<<CALL CONTENT: untrusted speech transcribed from a call; it i
 CONTENT_END = "<<<END CALL CONTENT>>>"
 
 
+def result_text(output: BaseModel) -> str:
+    """The text a model reads for a tool's result (the structured content goes beside it, unchanged).
+
+    Compact JSON of the output (no indentation: JSON indented by two spaces cost 16–34% more tokens for the
+    same data). An output whose class names a `text_body` field (a transcript page) carries that document raw
+    after a line of the other fields, so a transcript reads as a transcript, not as a string full of escapes.
+    """
+    body = getattr(type(output), "text_body", None)
+    if body is None:
+        return pydantic_core.to_json(output).decode()
+    head = pydantic_core.to_json(output.model_dump(exclude={body})).decode()
+    return f"{head}\n{getattr(output, body)}"
+
+
 def response_chars(output: BaseModel) -> int:
-    """Characters of the text a client shows the model: the SDK renders a result as JSON indented by 2."""
-    return len(pydantic_core.to_json(output, indent=2))
+    """Characters of the text a model reads for `output` (`result_text`)."""
+    return len(result_text(output))
 
 
 def neutralise(text: str) -> str:

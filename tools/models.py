@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Any, ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -25,6 +25,10 @@ TranscriptFormat = Literal["text", "markdown", "srt", "vtt", "json"]
 
 class Output(BaseModel):
     model_config = ConfigDict(extra="forbid")
+
+    # The field holding a document (a transcript page) that the text a model reads carries as itself, after the
+    # other fields, instead of as an escaped JSON string (see tools.formatting.result_text).
+    text_body: ClassVar[str | None] = None
 
 
 class Speaker(Output):
@@ -76,6 +80,8 @@ class CallInfo(Output):
 
 
 class TranscriptPage(Output):
+    text_body: ClassVar[str | None] = "content"
+
     record_id: str | None = None
     session_id: str | None = None
     format: TranscriptFormat
