@@ -221,7 +221,7 @@ def register_tools(mcp: MCPServer, runtime: Runtime) -> None:
         record_id: OptionalRecordId = None,
         session_id: OptionalSessionId = None,
         domain: Domain = "pbx",
-        format: FormatArg = "text",
+        format: FormatArg = "compact",
         merge_turns: MergeTurns = True,
         timestamps: Timestamps = True,
         speakers: Speakers = None,

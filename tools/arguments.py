@@ -156,9 +156,18 @@ OptionalRecordId = Annotated[str | None, Field(min_length=1, max_length=MAX_ID_L
 OptionalSessionId = Annotated[
     str | None, Field(min_length=1, max_length=MAX_ID_LENGTH, description="Every recording of a session.")
 ]
-FormatArg = Annotated[TranscriptFormat, Field(description="text (compact, default), markdown, srt, vtt or json.")]
+FormatArg = Annotated[
+    TranscriptFormat,
+    Field(
+        description=(
+            "compact (default): a line per turn, speakers as short labels named in the page's legend, [m:ss] on the "
+            "first turn and then every 30 s or more. text: full name and [m:ss] on every line. markdown, srt, vtt, "
+            "json: every turn's start (json: and end) in seconds."
+        )
+    ),
+]
 MergeTurns = Annotated[bool, Field(description="Merge consecutive lines of one speaker into turns.")]
-Timestamps = Annotated[bool, Field(description="Show m:ss timestamps (text/markdown/json).")]
+Timestamps = Annotated[bool, Field(description="Show timestamps (compact/text/markdown/json).")]
 Speakers = Annotated[
     list[Annotated[str, Field(min_length=1, max_length=MAX_SPEAKER_CHARS)]] | None,
     Field(max_length=MAX_SPEAKERS, description="Only these speakers (names, case-insensitive, partial match)."),

@@ -20,7 +20,7 @@ Section = Literal[
     "transcript",
 ]
 Detail = Literal["concise", "full"]
-TranscriptFormat = Literal["text", "markdown", "srt", "vtt", "json"]
+TranscriptFormat = Literal["compact", "text", "markdown", "srt", "vtt", "json"]
 
 
 class Output(BaseModel):
@@ -86,7 +86,9 @@ class TranscriptPage(Output):
     session_id: str | None = None
     format: TranscriptFormat
     content: str = Field(
-        description="The rendered page. text/markdown are wrapped in call-content markers; vtt carries them as NOTEs."
+        description=(
+            "The rendered page. compact/text/markdown are wrapped in call-content markers; vtt carries them as NOTEs."
+        )
     )
     total_turns: int = Field(description="Turns matching the filters, across all pages.")
     offset: int

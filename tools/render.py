@@ -43,7 +43,7 @@ async def render_transcript(
     record_id: str | None = None,
     session_id: str | None = None,
     domain: str = "pbx",
-    format: TranscriptFormat = "text",
+    format: TranscriptFormat = "compact",
     merge_turns: bool = True,
     timestamps: bool = True,
     speakers: Sequence[str] | None = None,

@@ -1,4 +1,4 @@
-"""Transcripts: turns, statistics, and paged rendering in text, markdown, SRT, WebVTT and JSON.
+"""Transcripts: turns, statistics, and paged rendering in compact text, text, markdown, SRT, WebVTT and JSON.
 
 Pages are cut by turn, never inside one, so the pages of a transcript reassemble to the whole with nothing lost
 or repeated. Every page stays inside the response budget.
@@ -6,12 +6,14 @@ or repeated. Every page stays inside the response budget.
 
 from __future__ import annotations
 
+import itertools
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 from server.ringsense.models import RecordingInsights, SharedResponse, Transcript
 
+from . import compact
 from .formatting import (
     CONTENT_BEGIN,
     CONTENT_END,
@@ -68,6 +70,21 @@ def _in_order(transcript: Transcript) -> Sequence[int]:
     return sorted(range(len(starts)), key=lambda i: (starts[i], ends[i]))
 
 
+def speaker_names(insights: RecordingInsights) -> dict[str | None, str]:
+    """Display name of every speaker id, those in `speakerInfo` first, then any other id the transcript uses, in
+    order of appearance (see SpeakerDirectory); computed once per response."""
+
+    def compute() -> dict[str | None, str]:
+        directory = SpeakerDirectory(insights)
+        ids = [info.speaker_id for info in insights.speaker_info]
+        return {
+            speaker_id: directory.name(speaker_id)
+            for speaker_id in dict.fromkeys([*ids, *insights.insights.transcript.speaker_ids])
+        }
+
+    return insights.derived("speaker_names", compute)
+
+
 def build_turns(legs: Sequence[Leg], *, merge: bool = True) -> list[Turn]:
     """Transcript lines of every leg on one clock, consecutive lines of one speaker merged into turns.
 
@@ -76,8 +93,7 @@ def build_turns(legs: Sequence[Leg], *, merge: bool = True) -> list[Turn]:
     turns: list[Turn] = []
     for leg_index, leg in enumerate(legs):
         transcript = leg.insights.insights.transcript
-        directory = SpeakerDirectory(leg.insights)
-        names = {speaker_id: directory.name(speaker_id) for speaker_id in dict.fromkeys(transcript.speaker_ids)}
+        names = speaker_names(leg.insights)
         ids, texts, starts, ends, offset = (
             transcript.speaker_ids,
             transcript.texts,
@@ -227,7 +243,7 @@ def _leg_header(legs: Sequence[Leg], index: int, style: TranscriptFormat) -> str
     label = f"Leg {index + 1} of {len(legs)} · recording {leg.insights.source_record_id} · starts {clock(leg.offset)}"
     if style == "markdown":
         return f"### {label}"
-    if style == "text":
+    if style in ("text", "compact"):
         return f"--- {label} ---"
     return None
 
@@ -264,6 +280,8 @@ def _body(
     if style == "json":
         items = [_json_turn(t, first_number + i, legs, timestamps) for i, t in enumerate(turns)]
         return json.dumps(items, ensure_ascii=False, indent=None)
+    if style == "compact":
+        return _compact_body(turns, legs, timestamps)
     blocks: list[str] = []
     previous_leg: int | None = None
     for i, turn in enumerate(turns):
@@ -277,9 +295,23 @@ def _body(
     return separator.join(blocks)
 
 
+def _compact_body(turns: Sequence[Turn], legs: Sequence[Leg], timestamps: bool) -> str:
+    if not turns:
+        return ""
+    # Labels from every speaker of every leg, so a label means the same person on every page.
+    labels = compact.speaker_labels(name for leg in legs for name in speaker_names(leg.insights).values())
+    blocks = [compact.legend(labels, (turn.speaker for turn in turns))]
+    for leg_index, in_leg in itertools.groupby(turns, key=lambda turn: turn.leg):
+        header = _leg_header(legs, leg_index, "compact")
+        if header:
+            blocks.append(header)
+        blocks += compact.lines(list(in_leg), labels, timestamps=timestamps)
+    return "\n".join(blocks)
+
+
 def wrap(body: str, style: TranscriptFormat) -> str:
     """Put a page body inside the call-content markers in the form each format allows."""
-    if style in ("text", "markdown"):
+    if style in ("text", "compact", "markdown"):
         return f"{CONTENT_BEGIN}\n{body}\n{CONTENT_END}"
     if style == "vtt":
         return f"WEBVTT\n\nNOTE {CONTENT_BEGIN}\n\n{body}\n\nNOTE {CONTENT_END}\n"
@@ -290,13 +322,13 @@ def wrap(body: str, style: TranscriptFormat) -> str:
 
 def _entry_size(turn: Turn, style: TranscriptFormat) -> int:
     # An estimate of one rendered turn (JSON escaping in the response included), used to fill a page.
-    overhead = {"text": 12, "markdown": 16, "srt": 45, "vtt": 50, "json": 90}[style]
+    overhead = {"compact": 6, "text": 12, "markdown": 16, "srt": 45, "vtt": 50, "json": 90}[style]
     return len(turn.speaker) + len(turn.text) + overhead
 
 
 @dataclass(frozen=True)
 class PageRequest:
-    format: TranscriptFormat = "text"
+    format: TranscriptFormat = "compact"
     timestamps: bool = True
     offset: int = 0
     limit: int = DEFAULT_PAGE_TURNS

@@ -55,7 +55,10 @@ def calls_for(platform: SandboxPlatform, client_number: int, count: int) -> list
                 ("list_recorded_calls", {"limit": 10}),
                 ("get_insights_by_record", {"record_id": record_id}),
                 ("get_insights_by_session", {"session_id": call.session_id}),
-                ("render_transcript", {"record_id": record_id, "format": ("text", "markdown", "srt", "vtt")[i % 4]}),
+                (
+                    "render_transcript",
+                    {"record_id": record_id, "format": ("compact", "text", "markdown", "srt", "vtt")[i % 5]},
+                ),
                 ("render_transcript", {"record_id": long_call, "offset": (i * 37) % 300, "limit": 50}),
             ][i % 6]
         )

@@ -296,3 +296,39 @@ async def test_render_transcript_refuses_bad_arguments_without_a_request(connect
         result = await client.call_tool("render_transcript", args)
     assert expected in error_text(result)
     assert not platform.requests_to("/insights")
+
+
+@pytest.mark.parametrize(
+    ("tool", "arguments"),
+    [
+        ("check_permission", {}),
+        ("list_recorded_calls", {"date_from": MONTH_AGO, "date_to": TODAY}),
+        ("get_insights_by_record", {"record_id": "sales-discovery", "detail": "full"}),
+        ("get_insights_by_session", {"session_id": "transferred-call"}),
+    ],
+)
+async def test_a_tool_result_reads_as_compact_json_of_exactly_its_structured_content(
+    connect, platform, tool, arguments
+):
+    if "record_id" in arguments:
+        arguments = {**arguments, "record_id": find_call(platform, arguments["record_id"]).recordings[0].record_id}
+    if "session_id" in arguments:
+        arguments = {**arguments, "session_id": find_call(platform, arguments["session_id"]).session_id}
+    async with connect() as client:
+        result = await client.call_tool(tool, arguments)
+    assert not result.is_error, error_text(result)
+    [block] = result.content
+    assert json.loads(block.text) == result.structured_content
+    assert "\n" not in block.text, "no indentation: every character is data"
+
+
+@pytest.mark.parametrize("fmt", ["compact", "text", "markdown", "srt", "vtt", "json"])
+async def test_a_transcript_page_reads_as_its_fields_then_the_page_itself_unescaped(connect, platform, fmt):
+    record_id = find_call(platform, "sales-discovery").recordings[0].record_id
+    async with connect() as client:
+        result = await client.call_tool("render_transcript", {"record_id": record_id, "format": fmt})
+    assert not result.is_error, error_text(result)
+    page = result.structured_content
+    head, content = result.content[0].text.split("\n", 1)
+    assert content == page["content"], "the page itself, not an escaped string"
+    assert json.loads(head) == {key: value for key, value in page.items() if key != "content"}
