@@ -43,7 +43,7 @@ class Config:
 FULL = Config(
     cold_rounds=15,
     stdio=StdioConfig(rounds=200, concurrency_rounds=6),
-    render=RenderConfig(size=4_000, small=1_000, large=16_000, repeats=9),
+    render=RenderConfig(size=4_000, small=1_000, large=16_000, repeats=9, paging_small=4_000, paging_large=64_000),
     # 60 s scaled to 6 s: short enough to run in half a minute, long enough that a response time of tens of
     # milliseconds (which the pacer adds to each slot, to stay safe) is not inflated out of proportion.
     rate=RateConfig(recordings=200, limit=50, window=6.0),
@@ -57,7 +57,7 @@ FULL = Config(
 QUICK = Config(
     cold_rounds=1,
     stdio=StdioConfig(rounds=12, concurrency_rounds=2),
-    render=RenderConfig(size=500, small=125, large=2_000, repeats=2),
+    render=RenderConfig(size=500, small=125, large=2_000, repeats=2, paging_small=500, paging_large=8_000),
     rate=RateConfig(recordings=40, limit=10, window=0.5),
     library=LibraryConfig(calls=100, utterances_per_call=40, repeats=1),
     sync=SyncConfig(recordings=20, limit=8, window=0.5),

@@ -10,9 +10,10 @@ from typing import get_args
 
 from bench.data import synthetic_insights
 from bench.results import Measure, median
+from server.mcp_tools import tool_result
 from server.ringsense.models import RecordingInsights
-from tools.models import TranscriptFormat
-from tools.transcript import Leg, PageRequest, build_turns, render_page
+from tools.models import TranscriptFormat, TranscriptPage
+from tools.transcript import Leg, PageRequest, build_turns, render_page, turns_of
 
 FORMATS: tuple[TranscriptFormat, ...] = get_args(TranscriptFormat)
 
@@ -23,6 +24,8 @@ class RenderConfig:
     small: int  # scaling: small and large transcript (1,000 and 16,000)
     large: int
     repeats: int
+    paging_small: int  # reading page by page: 4,000 against 64,000 utterances
+    paging_large: int
 
 
 def render_every_page(record: RecordingInsights, style: TranscriptFormat) -> int:
@@ -33,7 +36,28 @@ def render_every_page(record: RecordingInsights, style: TranscriptFormat) -> int
     pages = 0
     while offset is not None:
         page = render_page(turns, legs, PageRequest(format=style, offset=offset), record_id=record.source_record_id)
-        page.model_dump_json()  # what the SDK does with the returned model
+        serialise(page)
+        offset = page.next_offset
+        pages += 1
+    return pages
+
+
+def serialise(page: TranscriptPage) -> None:
+    """What the server does with a returned page: the tool result (text and structured content), which the SDK
+    then checks against the output schema."""
+    result = tool_result(page)
+    TranscriptPage.model_validate(result.structured_content)
+
+
+def read_page_by_page(record: RecordingInsights) -> int:
+    """What a model reading a whole transcript causes: one render_transcript call per page (default format),
+    each finding the response's turns and rendering one page. Returns the pages."""
+    offset: int | None = 0
+    pages = 0
+    while offset is not None:
+        legs = [Leg(record)]
+        page = render_page(turns_of(record, legs), legs, PageRequest(offset=offset), record_id=record.source_record_id)
+        serialise(page)
         offset = page.next_offset
         pages += 1
     return pages
@@ -100,4 +124,33 @@ def measure_render(config: RenderConfig, progress: Callable[[str], None]) -> lis
             )
         )
         progress(f"render scaling {style}")
+    measures.append(_paging(config, progress))
     return measures
+
+
+def _paging(config: RenderConfig, progress: Callable[[str], None]) -> Measure:
+    """Reading every page of a long transcript, one call per page, against the same at a sixteenth of the size:
+    linear is 16×; rebuilding every turn for every page would be 256×."""
+    raws = {size: synthetic_insights(size) for size in (config.paging_small, config.paging_large)}
+    samples: dict[int, list[float]] = {size: [] for size in raws}
+    pages: dict[int, int] = {}
+    for _ in range(config.repeats):
+        for size, raw in raws.items():
+            record = RecordingInsights.model_validate(raw)  # a fresh response: its turns are not built yet
+            start = time.perf_counter()
+            pages[size] = read_page_by_page(record)
+            samples[size].append(time.perf_counter() - start)
+    progress("paging")
+    small, large = median(samples[config.paging_small]), median(samples[config.paging_large])
+    growth = config.paging_large / config.paging_small
+    return Measure(
+        name=f"Reading a {config.paging_large:,}-utterance transcript page by page vs {config.paging_small:,}",
+        unit="ms",
+        ours=large * 1000,
+        floor=small * 1000,
+        ratio=large / small,
+        goal=growth * 1.25,
+        runs=config.repeats,
+        floor_label=f"the same at {config.paging_small:,} utterances (linear = {growth:g}×)",
+        detail={"pages": pages, "ms_per_page_large": large * 1000 / pages[config.paging_large]},
+    )

@@ -60,7 +60,7 @@ async def _bearer(http: httpx.AsyncClient, jwt: str) -> str:
 
 
 async def measure_over_stdio(config: StdioConfig, progress: Callable[[str], None]) -> list[Measure]:
-    clones = 2 + config.rounds + config.concurrency_rounds * (CONCURRENT_CALLS + 1)
+    clones = 2 + config.rounds + config.concurrency_rounds * 2 * CONCURRENT_CALLS
     platform, ids = bench_platform(clones)
     fresh = _Ids(ids)
     record_id, raw_body = reference_record(platform.dataset)
@@ -100,7 +100,7 @@ async def measure_over_stdio(config: StdioConfig, progress: Callable[[str], None
             raw_bytes = await raw_get(record_id)
 
             measures = await _latency(config, fresh, record_id, insights, echo, raw_get, progress)
-            measures.append(await _concurrency(config, platform, fresh, insights, progress))
+            measures.append(await _concurrency(config, platform, fresh, insights, raw_get, progress))
             measures += _sizes(default_output, raw_bytes, raw_body)
             measures.append(await _transcript_size(session, record_id, raw_body))
     return measures
@@ -170,35 +170,41 @@ async def _concurrency(
     platform: Any,
     fresh: _Ids,
     insights: Callable[[str], Awaitable[Any]],
+    raw_get: Callable[[str], Awaitable[bytes]],
     progress: Callable[[str], None],
 ) -> Measure:
-    async def many(n: int) -> None:
+    """50 concurrent cache misses against 50 concurrent raw GETs of fresh copies, both with the same upstream delay.
+
+    The floor is what httpx itself does with 50 overlapping requests on this machine (one call is below it: 50 raw
+    GETs take about twice as long as one), so the ratio is what the server adds on top.
+    """
+
+    async def many(action: Callable[[str], Awaitable[Any]]) -> None:
         async with anyio.create_task_group() as tasks:
-            for source_id in fresh.take(n):
-                tasks.start_soon(insights, source_id)
+            for source_id in fresh.take(CONCURRENT_CALLS):
+                tasks.start_soon(action, source_id)
 
     platform.faults.inject("*/insights", Fault.delay(UPSTREAM_DELAY), times=None)
     try:
-        one: list[float] = []
-        fifty: list[float] = []
+        ours: list[float] = []
+        floor: list[float] = []
         for i in range(config.concurrency_rounds):
-            pair = [(one, 1), (fifty, CONCURRENT_CALLS)]
-            for samples, n in pair if i % 2 == 0 else pair[::-1]:
-                samples.append(await _timed(lambda n=n: many(n)))  # type: ignore[misc]
+            pair = [(ours, insights), (floor, raw_get)]
+            for samples, action in pair if i % 2 == 0 else pair[::-1]:
+                samples.append(await _timed(lambda action=action: many(action)))  # type: ignore[misc]
             progress(f"concurrency {i + 1}/{config.concurrency_rounds}")
     finally:
         platform.faults.clear()
-    ours, floor = median(fifty), median(one)
     return Measure(
         name=f"{CONCURRENT_CALLS} concurrent cache-miss calls, {UPSTREAM_DELAY * 1000:.0f} ms upstream latency (wall)",
         unit="ms",
-        ours=ours,
-        floor=floor,
-        ratio=ours / floor,
-        goal=1.5,
+        ours=median(ours),
+        floor=median(floor),
+        ratio=median(ours) / median(floor),
+        goal=1.2,
         runs=config.concurrency_rounds,
-        floor_label="one such call",
-        detail={"fifty_ms": sorted(fifty), "one_ms": sorted(one)},
+        floor_label=f"{CONCURRENT_CALLS} concurrent raw httpx GETs of the same insights, same delay",
+        detail={"fifty_ms": sorted(ours), "fifty_raw_gets_ms": sorted(floor)},
     )
 
 
@@ -224,24 +230,24 @@ def _sizes(default_output: dict[str, Any], raw_bytes: bytes, raw_body: dict[str,
 
 async def _transcript_size(session: StdioSession, record_id: str, raw_body: dict[str, Any]) -> Measure:
     raw = json.dumps(raw_body["insights"]["Transcript"], ensure_ascii=False, separators=(",", ":")).encode()
+    words = sum(len(line["text"].encode()) for line in raw_body["insights"]["Transcript"])
     total = 0
     pages = 0
     offset: int | None = 0
     while offset is not None:
-        result = await session.call_tool(
-            "render_transcript", {"record_id": record_id, "format": "text", "offset": offset}
-        )
+        result = await session.call_tool("render_transcript", {"record_id": record_id, "offset": offset})
         page = result["structuredContent"]
         total += len(page["content"].encode())
         pages += 1
         offset = page["next_offset"]
     return Measure(
-        name="Compact transcript text size (`render_transcript`, text, all pages)",
+        name="Compact transcript text size (`render_transcript`, default compact format, all pages)",
         unit="bytes",
         ours=total,
         floor=len(raw),
         ratio=total / len(raw),
         goal=0.40,
         floor_label="raw transcript JSON",
-        detail={"pages": pages},
+        # The bound below any rendering that keeps every word: the words alone, over the same floor.
+        detail={"pages": pages, "words_alone_ratio": round(words / len(raw), 3)},
     )

@@ -20,6 +20,7 @@ EXPECTED = (
     "Compact transcript text size",
     "`render_transcript` of",
     "`render_transcript` scaling",
+    "transcript page by page",
     "Light group",
     "Library ingest",
     "Library size on disk",
@@ -49,7 +50,7 @@ def test_quick_benchmarks_report_every_measure_against_a_floor(tmp_path):
     measures = report["measures"]
     for fragment in EXPECTED:
         assert any(fragment in m["name"] for m in measures), f"no measure named like {fragment!r}"
-    assert sum("`render_transcript` of" in m["name"] for m in measures) == 5, "one render measure per format"
+    assert sum("`render_transcript` of" in m["name"] for m in measures) == 6, "one render measure per format"
     for m in measures:
         for key in ("ours", "floor", "ratio", "goal"):
             assert isinstance(m[key], int | float) and math.isfinite(m[key]) and m[key] >= 0, (m["name"], key)
