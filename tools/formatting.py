@@ -47,10 +47,13 @@ def clock(seconds: float | None) -> str | None:
     """`mm:ss` under an hour (`05:03`), `h:mm:ss` from an hour on (`1:02:03`); None stays None."""
     if seconds is None:
         return None
-    total = max(0, int(seconds))
+    total = int(seconds) if seconds > 0 else 0
+    if total < 3600:  # the common case, kept to one division: a long transcript stamps thousands of turns
+        minutes, secs = divmod(total, 60)
+        return f"{minutes:02d}:{secs:02d}"
     hours, rest = divmod(total, 3600)
     minutes, secs = divmod(rest, 60)
-    return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes:02d}:{secs:02d}"
+    return f"{hours}:{minutes:02d}:{secs:02d}"
 
 
 def iso_utc(value: datetime | None) -> str | None:

@@ -7,9 +7,10 @@ or repeated. Every page stays inside the response budget.
 from __future__ import annotations
 
 import itertools
-import json
 from collections.abc import Sequence
 from dataclasses import dataclass
+from json.encoder import encode_basestring as _json_string  # json.dumps' own string escaping (C), no ASCII-only
+from typing import NamedTuple
 
 from server.ringsense.models import RecordingInsights, SharedResponse, Transcript
 
@@ -50,8 +51,10 @@ class Leg:
     offset: float = 0.0
 
 
-@dataclass(frozen=True, slots=True)
-class Turn:
+class Turn(NamedTuple):
+    """Consecutive lines of one speaker (a tuple: tens of thousands are made for a long call, and a tuple is the
+    cheapest object to make)."""
+
     leg: int
     speaker: str
     start: float
@@ -114,11 +117,14 @@ def build_turns(legs: Sequence[Leg], *, merge: bool = True) -> list[Turn]:
                 text = neutralise(text)
             name = names[ids[i]]
             start = starts[i] + offset
-            end = max(ends[i], starts[i]) + offset
+            end = ends[i] + offset
+            if end < start:
+                end = start
             if merge and name == speaker and size + len(text) < MAX_TURN_CHARS:
                 parts.append(text)
                 size += len(text) + 1
-                last = max(last, end)
+                if end > last:
+                    last = end
                 continue
             if speaker is not None:
                 turns.append(Turn(leg_index, speaker, first, last, " ".join(parts)))
@@ -224,16 +230,26 @@ def place_legs(records: Sequence[RecordingInsights]) -> list[Leg]:
 # --- rendering -------------------------------------------------------------------------------
 
 
+# Zero-padded numbers looked up rather than formatted: two stamps a cue made formatting most of a subtitle page.
+_TWO_DIGITS = tuple(f"{n:02d}" for n in range(100))
+_THREE_DIGITS = tuple(f"{n:03d}" for n in range(1000))
+
+
 def _stamp(seconds: float, sep: str) -> str:
-    millis = max(0, round(seconds * 1000))
-    hours, rest = divmod(millis, 3_600_000)
-    minutes, rest = divmod(rest, 60_000)
-    secs, millis = divmod(rest, 1000)
-    return f"{hours:02d}:{minutes:02d}:{secs:02d}{sep}{millis:03d}"
+    """`hh:mm:ss,mmm` (SRT) or `hh:mm:ss.mmm` (WebVTT)."""
+    secs, millis = divmod(round(seconds * 1000) if seconds > 0 else 0, 1000)
+    minutes, secs = divmod(secs, 60)
+    hours, minutes = divmod(minutes, 60)
+    hh = _TWO_DIGITS[hours] if hours < 100 else str(hours)
+    return f"{hh}:{_TWO_DIGITS[minutes]}:{_TWO_DIGITS[secs]}{sep}{_THREE_DIGITS[millis]}"
 
 
 def _cue_text(text: str) -> str:
     return text.replace("-->", "→")
+
+
+def _vtt_escape(text: str) -> str:
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
 def _leg_header(legs: Sequence[Leg], index: int, style: TranscriptFormat) -> str | None:
@@ -254,32 +270,37 @@ def _render_one(turn: Turn, number: int, style: TranscriptFormat, timestamps: bo
     if style == "markdown":
         stamp = f" _{clock(turn.start)}_" if timestamps else ""
         return f"**{turn.speaker}**{stamp}: {turn.text}"
-    end = max(turn.end, turn.start + 0.001)
+    end = turn.end if turn.end >= turn.start + 0.001 else turn.start + 0.001
     if style == "srt":
         return f"{number}\n{_stamp(turn.start, ',')} --> {_stamp(end, ',')}\n{turn.speaker}: {_cue_text(turn.text)}"
     if style == "vtt":
-        body = _cue_text(turn.text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-        voice = turn.speaker.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-        return f"{number}\n{_stamp(turn.start, '.')} --> {_stamp(end, '.')}\n<v {voice}>{body}"
+        body = (
+            _vtt_escape(_cue_text(turn.text)) if "<" in turn.text or ">" in turn.text or "&" in turn.text else turn.text
+        )
+        return f"{number}\n{_stamp(turn.start, '.')} --> {_stamp(end, '.')}\n<v {_vtt_escape(turn.speaker)}>{body}"
     raise ValueError(style)
 
 
-def _json_turn(turn: Turn, number: int, legs: Sequence[Leg], timestamps: bool) -> dict[str, object]:
-    item: dict[str, object] = {"n": number, "speaker": turn.speaker, "text": turn.text}
-    if len(legs) > 1:
-        item["leg"] = turn.leg + 1
-        item["record_id"] = legs[turn.leg].insights.source_record_id
-    if timestamps:
-        item.update(at=clock(turn.start), start=round(turn.start, 2), end=round(turn.end, 2))
-    return item
+def _json_items(turns: Sequence[Turn], first_number: int, legs: Sequence[Leg], timestamps: bool) -> str:
+    """The turns as a JSON array, written directly: building a dict per turn for json.dumps cost more than
+    the rest of a page. Strings are escaped by json's own (C) encoder; times are finite (validated) floats."""
+    record_ids = [leg.insights.source_record_id for leg in legs] if len(legs) > 1 else None
+    items = []
+    for number, turn in enumerate(turns, first_number):
+        item = f'{{"n":{number},"speaker":{_json_string(turn.speaker)},"text":{_json_string(turn.text)}'
+        if record_ids is not None:
+            item += f',"leg":{turn.leg + 1},"record_id":{_json_string(record_ids[turn.leg])}'
+        if timestamps:
+            item += f',"at":"{clock(turn.start)}","start":{round(turn.start, 2)!r},"end":{round(turn.end, 2)!r}'
+        items.append(item + "}")
+    return "[" + ",".join(items) + "]"
 
 
 def _body(
     turns: Sequence[Turn], first_number: int, legs: Sequence[Leg], style: TranscriptFormat, timestamps: bool
 ) -> str:
     if style == "json":
-        items = [_json_turn(t, first_number + i, legs, timestamps) for i, t in enumerate(turns)]
-        return json.dumps(items, ensure_ascii=False, indent=None)
+        return _json_items(turns, first_number, legs, timestamps)
     if style == "compact":
         return _compact_body(turns, legs, timestamps)
     blocks: list[str] = []
@@ -320,10 +341,8 @@ def wrap(body: str, style: TranscriptFormat) -> str:
     return body
 
 
-def _entry_size(turn: Turn, style: TranscriptFormat) -> int:
-    # An estimate of one rendered turn (JSON escaping in the response included), used to fill a page.
-    overhead = {"compact": 6, "text": 12, "markdown": 16, "srt": 45, "vtt": 50, "json": 90}[style]
-    return len(turn.speaker) + len(turn.text) + overhead
+# An estimate of what one rendered turn adds to its text and speaker name, used to fill a page.
+_TURN_OVERHEAD: dict[str, int] = {"compact": 6, "text": 12, "markdown": 16, "srt": 45, "vtt": 50, "json": 90}
 
 
 @dataclass(frozen=True)
@@ -349,8 +368,9 @@ def render_page(
     offset = min(request.offset, total)
     chosen: list[Turn] = []
     size = 0
+    overhead = _TURN_OVERHEAD[request.format]
     for turn in turns[offset : offset + request.limit]:
-        cost = _entry_size(turn, request.format)
+        cost = len(turn.speaker) + len(turn.text) + overhead
         if chosen and size + cost > request.max_chars:
             break
         chosen.append(turn)

@@ -10,18 +10,12 @@ from __future__ import annotations
 
 from array import array
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from typing import (
-    Any,
-    NamedTuple,
-    NotRequired,  # pydantic reads TypedDicts from here below Python 3.12
-    Self,
-    overload,
-)
+from typing import Annotated, Any, NamedTuple, NotRequired, Self, overload
 
-from pydantic import GetCoreSchemaHandler, GetJsonSchemaHandler, TypeAdapter, ValidationError
+from pydantic import Field, GetCoreSchemaHandler, GetJsonSchemaHandler, TypeAdapter, ValidationError
 from pydantic.json_schema import JsonSchemaValue
 from pydantic_core import core_schema
-from typing_extensions import TypedDict
+from typing_extensions import TypedDict  # pydantic reads TypedDicts only from here below Python 3.12
 
 __all__ = ["Transcript", "TranscriptUnit"]
 
@@ -39,16 +33,20 @@ class TranscriptUnit(NamedTuple):
     """Seconds from the start of the recording."""
 
 
+# A time that is not a finite number (NaN, Infinity) makes the line malformed: skipped, with a warning.
+_Seconds = Annotated[float, Field(allow_inf_nan=False)]
+
+
 class _WireLine(TypedDict):
     """A transcript line on the wire; validated (and coerced: `1` → `1.0`) by pydantic, fields beyond these kept."""
 
     speakerId: NotRequired[str | None]
     text: str
-    start: float
-    end: float
+    start: _Seconds
+    end: _Seconds
 
 
-_KNOWN_KEYS = frozenset(_WireLine.__annotations__)
+_KNOWN_KEYS = frozenset(("speakerId", "text", "start", "end"))
 _LINE = TypeAdapter(_WireLine)
 _LINES = TypeAdapter(list[_WireLine])
 
@@ -64,7 +62,7 @@ class Transcript(Sequence[TranscriptUnit]):
 
     Behaves as a sequence of `TranscriptUnit` (`len`, index, slice, iterate). `speaker_ids`, `texts`, `starts`
     and `ends` are the columns, for loops that want one field of every line without making a tuple per line.
-    Fields a line carried beyond the four documented ones are kept (`extra(index)`) and serialised back.
+    Fields a line carried beyond the four documented ones are kept (`extra_fields(index)`) and serialised back.
     """
 
     __slots__ = ("_ends", "_extras", "_speaker_ids", "_starts", "_texts")
@@ -126,7 +124,7 @@ class Transcript(Sequence[TranscriptUnit]):
     def ends(self) -> Sequence[float]:
         return self._ends
 
-    def extra(self, index: int) -> dict[str, Any]:
+    def extra_fields(self, index: int) -> dict[str, Any]:
         """Fields line `index` carried beyond speakerId, text, start and end (a copy; empty when none)."""
         return dict((self._extras or {}).get(index, {}))
 

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import gc
 from typing import Any
 
 import pytest
 from pydantic import ValidationError
 
-from server.ringsense.models import CallLogPage, PermissionCheck, RecordingInsights, SessionInsights
+from server.ringsense.models import CallLogPage, PermissionCheck, RecordingInsights, SessionInsights, TranscriptUnit
 
 
 def body(**insights: Any) -> dict[str, Any]:
@@ -157,3 +158,46 @@ def test_call_log_records_expose_every_recording_and_paging():
     assert [r.id for r in record.recordings] == ["1662272004", "1662272005"]
     assert record.from_.phone_number == "+16505550142"
     assert page.has_next is True
+
+
+def test_transcript_lines_are_held_in_a_handful_of_objects_not_one_model_per_line():
+    """A cached response used to cost ~760 GC-tracked objects; the collector walks every one on a full pass."""
+    lines = [{"speakerId": f"p-{i % 3}", "text": f"Line {i}.", "start": i, "end": i + 0.5} for i in range(1500)]
+    gc.collect()
+    before = len(gc.get_objects())
+    parsed = RecordingInsights.model_validate(body(Transcript=lines))
+    gc.collect()
+    assert len(gc.get_objects()) - before < 60
+    assert len(parsed.insights.transcript) == 1500
+    assert parsed.insights.transcript[1499] == ("p-2", "Line 1499.", 1499.0, 1499.5)
+
+
+def test_unknown_transcript_line_fields_are_kept_and_serialised_back():
+    lines = [
+        {"speakerId": "p-1", "text": "Hello.", "start": 0, "end": 1, "confidence": 0.93},
+        {"speakerId": "p-2", "text": "Hi.", "start": 1, "end": 2},
+    ]
+    parsed = RecordingInsights.model_validate(body(Transcript=lines))
+    assert (
+        parsed.insights.transcript.extra_fields(0) == {"confidence": 0.93}
+        and parsed.insights.transcript.extra_fields(1) == {}
+    )
+    dumped = parsed.model_dump(by_alias=True)["insights"]["Transcript"]
+    assert dumped == [{**line, "start": float(line["start"]), "end": float(line["end"])} for line in lines]
+    assert RecordingInsights.model_validate(parsed.model_dump(by_alias=True)) == parsed
+
+
+@pytest.mark.parametrize("bad", [float("nan"), float("inf"), "soon", None])
+def test_a_transcript_line_whose_time_is_not_a_finite_number_is_skipped_and_reported(bad):
+    lines = [{"speakerId": "p-1", "text": "Kept.", "start": 0, "end": 1}, {"text": "Dropped.", "start": bad, "end": 2}]
+    parsed = RecordingInsights.model_validate(body(Transcript=lines))
+    assert [unit.text for unit in parsed.insights.transcript] == ["Kept."]
+    assert any("Transcript[1] skipped" in w for w in parsed.warnings)
+
+
+def test_a_transcript_reads_as_a_sequence_of_units_and_by_column():
+    lines = [{"speakerId": "p-1", "text": "One.", "start": 0, "end": 1}, {"text": "Two.", "start": 1, "end": 3}]
+    transcript = RecordingInsights.model_validate(body(Transcript=lines)).insights.transcript
+    assert list(transcript) == [TranscriptUnit("p-1", "One.", 0.0, 1.0), TranscriptUnit(None, "Two.", 1.0, 3.0)]
+    assert transcript[-1].speaker_id is None and transcript[:1] == [TranscriptUnit("p-1", "One.", 0.0, 1.0)]
+    assert (transcript.texts, list(transcript.ends)) == (("One.", "Two."), [1.0, 3.0])
