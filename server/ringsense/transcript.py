@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from array import array
 from collections.abc import Iterable, Iterator, Mapping, Sequence
+from operator import itemgetter
 from typing import Annotated, Any, NamedTuple, NotRequired, Self, overload
 
 from pydantic import Field, GetCoreSchemaHandler, GetJsonSchemaHandler, TypeAdapter, ValidationError
@@ -93,17 +94,21 @@ class Transcript(Sequence[TranscriptUnit]):
                         raise
                     warnings.append(f"{where}[{index}] skipped: {_describe(err)}")
         transcript = cls.__new__(cls)
-        speakers: dict[str | None, str | None] = {}  # one string object per speaker id, not one per line
-        transcript._speaker_ids = tuple(speakers.setdefault(v.get("speakerId"), v.get("speakerId")) for v in valid)
-        transcript._texts = tuple(v["text"] for v in valid)
-        transcript._starts = array("d", [v["start"] for v in valid])
-        transcript._ends = array("d", [v["end"] for v in valid])
-        extras = {
-            i: {k: v for k, v in raw.items() if k not in _KNOWN_KEYS}
-            for i, raw in enumerate(kept)
-            if isinstance(raw, dict) and not _KNOWN_KEYS.issuperset(raw)
-        }
-        transcript._extras = extras or None
+        ids = [line.get("speakerId") for line in valid]
+        one_each = {speaker_id: speaker_id for speaker_id in ids}  # one string object per speaker, not per line
+        transcript._speaker_ids = tuple(map(one_each.__getitem__, ids))
+        transcript._texts = tuple(map(itemgetter("text"), valid))
+        transcript._starts = array("d", map(itemgetter("start"), valid))
+        transcript._ends = array("d", map(itemgetter("end"), valid))
+        raw = [line if isinstance(line, dict) else {} for line in kept]
+        extras = None
+        if not _KNOWN_KEYS.issuperset(set().union(*raw)):  # one pass in C; lines with more fields are rare
+            extras = {
+                i: {k: v for k, v in line.items() if k not in _KNOWN_KEYS}
+                for i, line in enumerate(raw)
+                if not _KNOWN_KEYS.issuperset(line)
+            }
+        transcript._extras = extras
         return transcript
 
     # -- columns ----------------------------------------------------------------------------------
