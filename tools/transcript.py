@@ -10,6 +10,7 @@ import itertools
 from collections.abc import Sequence
 from dataclasses import dataclass
 from json.encoder import encode_basestring as _json_string  # json.dumps' own string escaping (C), no ASCII-only
+from operator import itemgetter
 from typing import NamedTuple
 
 from server.ringsense.models import RecordingInsights, SharedResponse, Transcript
@@ -187,24 +188,30 @@ def _transcript_stats(insights: RecordingInsights) -> TranscriptStats:
 
 
 def _words_and_turns(lines: Transcript) -> tuple[int, int]:
-    """Words, and how many turns build_turns makes of one recording, in one pass that splits each line once.
+    """Words, and how many turns build_turns makes of one recording, without building any text.
 
-    Neutralising markers keeps a line's length (`<<<` and `‹‹‹` are both three characters), so the normalised
-    length is the words' lengths plus the spaces between them, without building the text.
+    Words are counted in one split of the whole text. A turn's length matters only where one speaker says several
+    lines in a row (a turn closes at MAX_TURN_CHARS), so only those lines are measured; neutralising markers keeps
+    a line's length (`<<<` and `‹‹‹` are both three characters).
     """
-    words = turns = size = 0
-    last_speaker: object = object()
-    ids, texts = lines.speaker_ids, lines.texts
-    for i in _in_order(lines):
-        split = texts[i].split()
-        if not split:
+    order = _in_order(lines)
+    texts = lines.texts if isinstance(order, range) else [lines.texts[i] for i in order]
+    ids = lines.speaker_ids if isinstance(order, range) else [lines.speaker_ids[i] for i in order]
+    words = len(" ".join(texts).split())
+    spoken = [(speaker, text) for speaker, text in zip(ids, texts, strict=True) if text and not text.isspace()]
+    turns = 0
+    for _, run in itertools.groupby(spoken, key=itemgetter(0)):
+        run_texts = [text for _, text in run]
+        if len(run_texts) == 1:  # the speaker changes after most lines: nothing to measure
+            turns += 1
             continue
-        words += len(split)
-        length = len(" ".join(split))
-        if ids[i] == last_speaker and size + length < MAX_TURN_CHARS:
-            size += length + 1
-        else:
-            turns, last_speaker, size = turns + 1, ids[i], length
+        size = MAX_TURN_CHARS  # so that the run's first line opens a turn
+        for text in run_texts:
+            length = len(" ".join(text.split()))
+            if size + length < MAX_TURN_CHARS:
+                size += length + 1
+            else:
+                turns, size = turns + 1, length
     return words, turns
 
 

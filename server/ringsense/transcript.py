@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from array import array
 from collections.abc import Iterable, Iterator, Mapping, Sequence
+from math import isfinite
 from operator import itemgetter
 from typing import Annotated, Any, NamedTuple, NotRequired, Self, overload
 
@@ -49,7 +50,26 @@ class _WireLine(TypedDict):
 
 _KNOWN_KEYS = frozenset(("speakerId", "text", "start", "end"))
 _LINE = TypeAdapter(_WireLine)
-_LINES = TypeAdapter(list[_WireLine])
+_TEXT, _START, _END = itemgetter("text"), itemgetter("start"), itemgetter("end")
+
+
+def _well_formed_columns(lines: list[Any]) -> tuple[list[Any], list[Any], array[float], array[float]] | None:
+    """(speaker ids, texts, starts, ends) when every line is exactly what the API documents, checked a column at a
+    time in C (pydantic took ~4 µs a line); None when any line is not, and then pydantic judges line by line."""
+    try:
+        if not lines or set(map(type, lines)) != {dict}:
+            return None
+        texts = list(map(_TEXT, lines))
+        starts = array("d", map(_START, lines))  # refuses str and None: TypeError
+        ends = array("d", map(_END, lines))
+    except (KeyError, TypeError, OverflowError):
+        return None
+    ids = [line.get("speakerId") for line in lines]
+    if set(map(type, texts)) != {str} or not set(map(type, ids)) <= {str, type(None)}:
+        return None
+    if not (all(map(isfinite, starts)) and all(map(isfinite, ends))):
+        return None
+    return ids, texts, starts, ends
 
 
 def _describe(err: ValidationError) -> str:
@@ -80,11 +100,13 @@ class Transcript(Sequence[TranscriptUnit]):
     def from_wire(cls, lines: list[Any], *, where: str = "Transcript", warnings: list[str] | None = None) -> Self:
         """Lines as RingSense sends them (`speakerId`, `text`, `start`, `end`). A malformed line is skipped and
         described in `warnings` (raises ValidationError for the first one when `warnings` is None)."""
-        try:
-            valid: list[_WireLine] = _LINES.validate_python(lines)
+        columns = _well_formed_columns(lines)
+        if columns is not None:
+            ids, texts, starts, ends = columns
             kept: list[Any] = lines
-        except ValidationError:
-            valid, kept = [], []
+        else:  # some line is malformed (or needs coercing): validate line by line, keep the good ones
+            valid: list[_WireLine] = []
+            kept = []
             for index, line in enumerate(lines):
                 try:
                     valid.append(_LINE.validate_python(line))
@@ -93,13 +115,16 @@ class Transcript(Sequence[TranscriptUnit]):
                     if warnings is None:
                         raise
                     warnings.append(f"{where}[{index}] skipped: {_describe(err)}")
+            ids = [line.get("speakerId") for line in valid]
+            texts = list(map(_TEXT, valid))
+            starts = array("d", map(_START, valid))
+            ends = array("d", map(_END, valid))
         transcript = cls.__new__(cls)
-        ids = [line.get("speakerId") for line in valid]
         one_each = {speaker_id: speaker_id for speaker_id in ids}  # one string object per speaker, not per line
         transcript._speaker_ids = tuple(map(one_each.__getitem__, ids))
-        transcript._texts = tuple(map(itemgetter("text"), valid))
-        transcript._starts = array("d", map(itemgetter("start"), valid))
-        transcript._ends = array("d", map(itemgetter("end"), valid))
+        transcript._texts = tuple(texts)
+        transcript._starts = starts
+        transcript._ends = ends
         raw = [line if isinstance(line, dict) else {} for line in kept]
         extras = None
         if not _KNOWN_KEYS.issuperset(set().union(*raw)):  # one pass in C; lines with more fields are rare
@@ -199,7 +224,7 @@ class Transcript(Sequence[TranscriptUnit]):
     def __get_pydantic_json_schema__(
         cls, schema: core_schema.CoreSchema, handler: GetJsonSchemaHandler
     ) -> JsonSchemaValue:
-        return handler(_LINES.core_schema)
+        return TypeAdapter(list[_WireLine]).json_schema()
 
     @classmethod
     def _coerce(cls, value: Any) -> Transcript:
