@@ -10,7 +10,7 @@ import itertools
 from collections.abc import Sequence
 from dataclasses import dataclass
 from json.encoder import encode_basestring as _json_string  # json.dumps' own string escaping (C), no ASCII-only
-from operator import itemgetter
+from operator import eq, lt
 from typing import NamedTuple
 
 from server.ringsense.models import RecordingInsights, SharedResponse, Transcript
@@ -66,6 +66,8 @@ class Turn(NamedTuple):
 def _in_order(transcript: Transcript) -> Sequence[int]:
     """Line indexes by (start, end); RingSense sends them in order, so usually no sort is needed."""
     starts, ends = transcript.starts, transcript.ends
+    if all(map(lt, starts[:-1], starts[1:])):  # strictly increasing starts: in order, checked in C
+        return range(len(starts))
     if all(
         starts[i - 1] < starts[i] or (starts[i - 1] == starts[i] and ends[i - 1] <= ends[i])
         for i in range(1, len(starts))
@@ -190,29 +192,43 @@ def _transcript_stats(insights: RecordingInsights) -> TranscriptStats:
 def _words_and_turns(lines: Transcript) -> tuple[int, int]:
     """Words, and how many turns build_turns makes of one recording, without building any text.
 
-    Words are counted in one split of the whole text. A turn's length matters only where one speaker says several
-    lines in a row (a turn closes at MAX_TURN_CHARS), so only those lines are measured; neutralising markers keeps
-    a line's length (`<<<` and `‹‹‹` are both three characters).
+    Each speaker change opens a turn; within a run of lines by one speaker, a turn also closes at MAX_TURN_CHARS,
+    and only such runs are measured (a raw length bounds the normalised one from above; neutralising markers
+    keeps a line's length). The scans are C-level (`map`, `join`, `split`): this runs on every insights fetch.
     """
     order = _in_order(lines)
     texts = lines.texts if isinstance(order, range) else [lines.texts[i] for i in order]
     ids = lines.speaker_ids if isinstance(order, range) else [lines.speaker_ids[i] for i in order]
     words = len(" ".join(texts).split())
-    spoken = [(speaker, text) for speaker, text in zip(ids, texts, strict=True) if text and not text.isspace()]
-    turns = 0
-    for _, run in itertools.groupby(spoken, key=itemgetter(0)):
-        run_texts = [text for _, text in run]
-        if len(run_texts) == 1:  # the speaker changes after most lines: nothing to measure
-            turns += 1
-            continue
-        size = MAX_TURN_CHARS  # so that the run's first line opens a turn
-        for text in run_texts:
+    if not all(texts) or any(map(str.isspace, texts)):  # lines without words open no turn: drop them
+        kept = [i for i, text in enumerate(texts) if text and not text.isspace()]
+        texts, ids = [texts[i] for i in kept], [ids[i] for i in kept]
+    continues = [i for i, same in enumerate(map(eq, ids[1:], ids[:-1]), 1) if same]
+    turns = len(texts) - len(continues)
+    for first, last in _runs(continues):
+        run = texts[first : last + 1]
+        if sum(map(len, run)) + len(run) - 1 < MAX_TURN_CHARS:
+            continue  # fits one turn even before whitespace is collapsed
+        size = MAX_TURN_CHARS  # so that the run's first line opens a turn (already counted)
+        for text in run:
             length = len(" ".join(text.split()))
             if size + length < MAX_TURN_CHARS:
                 size += length + 1
             else:
                 turns, size = turns + 1, length
+        turns -= 1  # the run's first turn was counted with the speaker change
     return words, turns
+
+
+def _runs(continues: Sequence[int]) -> list[tuple[int, int]]:
+    """(first, last) line of each run of one speaker, from the indexes of lines that continue the line before."""
+    runs: list[tuple[int, int]] = []
+    for index in continues:
+        if runs and runs[-1][1] == index - 1:
+            runs[-1] = (runs[-1][0], index)
+        else:
+            runs.append((index - 1, index))
+    return runs
 
 
 def place_legs(records: Sequence[RecordingInsights]) -> list[Leg]:

@@ -260,3 +260,31 @@ def test_turns_of_a_response_are_built_once_and_shared_by_every_page():
     assert turns_of(rec, [Leg(rec)]) is first, "a second page reuses the turns"
     assert list(first) == build_turns(legs)
     assert turns_of(rec, legs, merge=False) is not first and len(turns_of(rec, legs, merge=False)) == 300
+
+
+@pytest.mark.parametrize(
+    "lines",
+    [
+        pytest.param([("alex", "word " * 150, i * 10.0, i * 10.0 + 9) for i in range(40)], id="long monologue"),
+        pytest.param(
+            [
+                ("alex", "Hi.", 0, 1),
+                ("alex", "   ", 1, 2),
+                ("alex", "\n", 2, 3),
+                ("dana", "", 3, 4),
+                ("alex", "Go.", 4, 5),
+            ],
+            id="lines without words",
+        ),
+        pytest.param(
+            [("dana", "Second.", 5, 6), ("alex", "First.", 1, 2), ("dana", "Same start.", 5, 5.5)], id="unsorted"
+        ),
+        pytest.param([("alex", "  spaced   out  " * 60, i, i + 1) for i in range(30)], id="whitespace to collapse"),
+        pytest.param([], id="empty"),
+    ],
+)
+def test_stats_count_the_same_words_and_turns_as_rendering(lines):
+    rec = recording(lines, duration_s=500)
+    stats = transcript_stats(rec)
+    assert stats.turns == len(build_turns([Leg(rec)]))
+    assert stats.words == sum(len(text.split()) for _, text, _, _ in lines)
