@@ -199,7 +199,7 @@ def _words_and_turns(lines: Transcript) -> tuple[int, int]:
     order = _in_order(lines)
     texts = lines.texts if isinstance(order, range) else [lines.texts[i] for i in order]
     ids = lines.speaker_ids if isinstance(order, range) else [lines.speaker_ids[i] for i in order]
-    words = len(" ".join(texts).split())
+    words = _word_count(" ".join(texts))
     if not all(texts) or any(map(str.isspace, texts)):  # lines without words open no turn: drop them
         kept = [i for i, text in enumerate(texts) if text and not text.isspace()]
         texts, ids = [texts[i] for i in kept], [ids[i] for i in kept]
@@ -218,6 +218,15 @@ def _words_and_turns(lines: Transcript) -> tuple[int, int]:
                 turns, size = turns + 1, length
         turns -= 1  # the run's first turn was counted with the speaker change
     return words, turns
+
+
+def _word_count(text: str) -> int:
+    """`len(text.split())`, without making a string per word when the text is single-spaced (the usual case):
+    every whitespace character `split` knows other than the space is unprintable, so a printable text with no
+    double, leading or trailing space has exactly one more word than spaces."""
+    if text.isprintable() and "  " not in text and not text.startswith(" ") and not text.endswith(" "):
+        return text.count(" ") + 1 if text else 0
+    return len(text.split())
 
 
 def _runs(continues: Sequence[int]) -> list[tuple[int, int]]:

@@ -18,6 +18,7 @@ from tools.transcript import (
     MAX_TURN_CHARS,
     Leg,
     PageRequest,
+    _word_count,
     build_turns,
     place_legs,
     render_all,
@@ -288,3 +289,17 @@ def test_stats_count_the_same_words_and_turns_as_rendering(lines):
     stats = transcript_stats(rec)
     assert stats.turns == len(build_turns([Leg(rec)]))
     assert stats.words == sum(len(text.split()) for _, text, _, _ in lines)
+
+
+def test_every_whitespace_character_but_the_space_is_unprintable_which_word_counting_relies_on():
+    spaces = [chr(c) for c in range(0x110000) if chr(c).isspace()]
+    assert [s for s in spaces if s.isprintable()] == [" "]
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_word_counting_agrees_with_split_on_any_spacing(seed: int):
+    rng = random.Random(seed)
+    pieces = ["word", "é", " ", "  ", "\t", "\xa0", "\u2003", "\n", ""]
+    for _ in range(2000):
+        text = "".join(rng.choice(pieces) for _ in range(rng.randint(0, 12)))
+        assert _word_count(text) == len(text.split()), repr(text)
