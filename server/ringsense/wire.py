@@ -11,7 +11,9 @@ __all__ = ["Paging", "WireModel"]
 class WireModel(BaseModel):
     """Base for everything parsed off the wire: camelCase aliases, unknown fields kept."""
 
-    model_config = ConfigDict(extra="allow", populate_by_name=True, alias_generator=to_camel)
+    # defer_build: a model's validator is built on first use, not at import: nothing parses a response before the
+    # first tool call, and building them all was a tenth of what this server added to its start-up.
+    model_config = ConfigDict(extra="allow", populate_by_name=True, alias_generator=to_camel, defer_build=True)
 
 
 class Paging(WireModel):
