@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from array import array
 from collections.abc import Iterable, Iterator, Mapping, Sequence
+from itertools import repeat
 from math import isfinite
 from operator import itemgetter
 from typing import Annotated, Any, NamedTuple, NotRequired, Self, overload
@@ -64,7 +65,7 @@ def _well_formed_columns(lines: list[Any]) -> tuple[list[Any], list[Any], array[
         ends = array("d", map(_END, lines))
     except (KeyError, TypeError, OverflowError):
         return None
-    ids = [line.get("speakerId") for line in lines]
+    ids = list(map(dict.get, lines, repeat("speakerId")))
     if set(map(type, texts)) != {str} or not set(map(type, ids)) <= {str, type(None)}:
         return None
     if not (all(map(isfinite, starts)) and all(map(isfinite, ends))):
@@ -125,7 +126,7 @@ class Transcript(Sequence[TranscriptUnit]):
         transcript._texts = tuple(texts)
         transcript._starts = starts
         transcript._ends = ends
-        raw = [line if isinstance(line, dict) else {} for line in kept]
+        raw = kept if columns is not None else [line if isinstance(line, dict) else {} for line in kept]
         extras = None
         if not _KNOWN_KEYS.issuperset(set().union(*raw)):  # one pass in C; lines with more fields are rare
             extras = {
