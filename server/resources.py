@@ -15,6 +15,7 @@ import tools.insights
 import tools.render
 from server.ringsense.errors import InvalidIdError, NotFoundError, RingSenseError
 from tools.errors import ToolFailure, describe
+from tools.formatting import result_text
 from tools.library import LIBRARY_OFF, library_errors
 
 from .runtime import Runtime
@@ -69,7 +70,7 @@ def register_resources(mcp: MCPServer, runtime: Runtime) -> None:
         uri = f"ringsense://{domain}/records/{record_id}"
         async with resource_errors(uri):
             result = await tools.insights.get_insights_by_record(runtime.deps, record_id, domain=domain, detail="full")
-            return result.model_dump_json(indent=2)
+            return result_text(result)
 
     @mcp.resource(
         "ringsense://{domain}/records/{record_id}/transcript", mime_type="text/markdown", title="Recording transcript"
@@ -86,7 +87,7 @@ def register_resources(mcp: MCPServer, runtime: Runtime) -> None:
             result = await tools.insights.get_insights_by_session(
                 runtime.deps, session_id, domain=domain, detail="full"
             )
-            return result.model_dump_json(indent=2)
+            return result_text(result)
 
     # mcp's completion() decorator carries no annotations; the handler's own signature is fully typed.
     @mcp.completion()  # type: ignore[no-untyped-call, untyped-decorator]
