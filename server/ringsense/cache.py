@@ -17,8 +17,9 @@ __all__ = ["DEFAULT_CACHE_BYTES", "DEFAULT_CACHE_TTL", "MIN_ENTRY_BYTES", "Cache
 
 DEFAULT_CACHE_TTL = 300.0  # seconds an insights response is reused (insights change rarely once ready)
 # Response bodies held at most. Bounded by bytes, not entries: one 90-minute call weighs as much as four
-# 30-minute ones, and 256 entries of long calls held 400 MiB. 48 MiB of bodies is about 200 90-minute calls or
-# 800 30-minute ones, and about 120 MiB of the server's memory (measured; see docs/benchmarks.md).
+# 30-minute ones, and 256 entries of long calls held over 300 MiB. 48 MiB of bodies is about 200 90-minute calls
+# or 800 30-minute ones; parsed, a response holds about 0.65 times its body (145 KiB for the 90-minute sample's
+# 227 KiB, measured; it was 1,260 KiB before transcripts were held in columns), so about 31 MiB of memory.
 DEFAULT_CACHE_BYTES = 48 * 1024 * 1024
 MIN_ENTRY_BYTES = 1024  # what a response not parsed from a body (built in code) counts as
 
