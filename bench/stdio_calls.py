@@ -77,7 +77,9 @@ async def measure_over_stdio(config: StdioConfig, progress: Callable[[str], None
             }
         )
         async with (
-            httpx.AsyncClient(base_url=base_url) as http,
+            # Idle connections dropped after 2 s, before uvicorn closes them at 5 s: reusing one it is closing
+            # fails the request (httpx.ReadError), which the floor's raw GETs do not retry.
+            httpx.AsyncClient(base_url=base_url, limits=httpx.Limits(keepalive_expiry=2.0)) as http,
             StdioSession(module_command("bench.echo_server"), env) as session,
         ):
             headers = {"Authorization": f"Bearer {await _bearer(http, user.jwt)}"}
