@@ -64,9 +64,9 @@ from tools.arguments import (
     Timestamps,
 )
 from tools.errors import ToolFailure, describe
+from tools.formatting import result_text
 from tools.library import Progress
 from tools.library_models import CallStatsResult, NextStepsResult, SearchCallsResult
-from tools.formatting import result_text
 from tools.models import (
     PermissionResult,
     RecordedCallsResult,

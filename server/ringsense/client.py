@@ -125,9 +125,7 @@ class RingSenseClient:
         self._prefix = base.raw_path.split(b"?")[0].rstrip(b"/")
         self._credentials = credentials
         self._owns_http = http_client is None
-        self._http = http_client or httpx.AsyncClient(
-            timeout=timeout, follow_redirects=False, headers={"User-Agent": USER_AGENT}
-        )
+        self._http_client = http_client  # ours is made on the first request (see _http)
         self._timeout = timeout if isinstance(timeout, httpx.Timeout) else httpx.Timeout(timeout)
         self._max_response_bytes = max_response_bytes
         self._retry = retry or RetryPolicy()
@@ -171,8 +169,18 @@ class RingSenseClient:
                     _log.info("revoking the session failed (%s); ignored", type(error).__name__)
         finally:
             self._closed = True
-            if self._owns_http:
-                await self._http.aclose()
+            if self._owns_http and self._http_client is not None:
+                await self._http_client.aclose()
+
+    @property
+    def _http(self) -> httpx.AsyncClient:
+        # Made on the first request, not with the client: loading the TLS certificate store is the slowest thing
+        # this server did before answering `initialize` (~70 ms here), and the handshake needs no request.
+        if self._http_client is None:
+            self._http_client = httpx.AsyncClient(
+                timeout=self._timeout, follow_redirects=False, headers={"User-Agent": USER_AGENT}
+            )
+        return self._http_client
 
     # -- public API -------------------------------------------------------------------------------
 
