@@ -9,9 +9,7 @@ is scaled down to 1 s (RINGSENSE_EVENTS_LEASE_TTL), so a dead holder is replaced
 from __future__ import annotations
 
 import json
-import os
 import signal
-import sys
 from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass
@@ -24,18 +22,15 @@ import httpx
 import pytest
 from anyio.abc import Process
 
-from server.http import HEALTH_PATH, MCP_PATH
 from server.live_events import RECENT_EVENTS_URI
-from server.sandbox import SANDBOX_CLIENT_ID, SANDBOX_CLIENT_SECRET, SandboxPlatform, serve_sandbox
-from tests.redis_server import RedisServer, free_port
+from server.sandbox import SANDBOX_CLIENT_SECRET, SandboxPlatform, serve_sandbox
+from tests.redis_server import RedisServer
 
+from .replica_process import START_TIMEOUT, STOP_TIMEOUT, replica_environment, replica_process
 from .test_http import mcp_client
 
 pytestmark = pytest.mark.anyio
 
-ROOT = Path(__file__).resolve().parents[2]
-START_TIMEOUT = 60.0  # three Python processes importing the server on a busy two-core machine
-STOP_TIMEOUT = 15.0
 TAKEOVER_BOUND = 10.0  # what the deployment promises: another replica holds the subscription within this
 EVENT_WAIT = 30.0
 
@@ -55,31 +50,8 @@ class Replica:
 
 @asynccontextmanager
 async def replica(environment: dict[str, str], log: Path) -> AsyncIterator[Replica]:
-    port = free_port()
-    command = [sys.executable, "-m", "server", "serve", "--transport", "http", "--stateless"]
-    command += ["--port", str(port), "--log-level", "INFO"]
-    with log.open("wb") as stderr:
-        process: Process = await anyio.open_process(command, cwd=ROOT, env=environment, stderr=stderr)
-        try:
-            url = f"http://127.0.0.1:{port}"
-            async with httpx.AsyncClient(base_url=url) as http:
-                with anyio.fail_after(START_TIMEOUT):
-                    while True:
-                        try:
-                            if (await http.get(HEALTH_PATH)).status_code == 200:
-                                break
-                        except httpx.TransportError:
-                            pass
-                        await anyio.sleep(0.1)  # polling a process we started, bounded above
-            yield Replica(url + MCP_PATH, process, log)
-        finally:
-            if process.returncode is None:
-                process.terminate()
-            with anyio.move_on_after(STOP_TIMEOUT) as waiting:
-                await process.wait()
-            if waiting.cancelled_caught:
-                process.kill()
-                await process.wait()
+    async with replica_process(environment, log) as (url, process):
+        yield Replica(url, process, log)
 
 
 async def roles(replicas: list[Replica]) -> list[str | None]:
@@ -105,17 +77,9 @@ async def test_killing_the_subscription_holder_hands_it_over_within_the_bound_an
     async with AsyncExitStack() as stack:
         served = await stack.enter_async_context(serve_sandbox(platform))
         control = await stack.enter_async_context(httpx.AsyncClient(base_url=served))
-        environment = {
-            "PATH": os.environ.get("PATH", ""),
-            "HOME": os.environ.get("HOME", str(tmp_path)),
-            "RC_SERVER_URL": served,
-            "RC_APP_CLIENT_ID": SANDBOX_CLIENT_ID,
-            "RC_APP_CLIENT_SECRET": SANDBOX_CLIENT_SECRET,
-            "RC_USER_JWT": jwt,
-            "RINGSENSE_REDIS_URL": redis_server.url,
-            "RINGSENSE_EVENTS": "1",
-            "RINGSENSE_EVENTS_LEASE_TTL": "1",
-        }
+        environment = replica_environment(
+            served, jwt, redis_server.url, tmp_path, RINGSENSE_EVENTS="1", RINGSENSE_EVENTS_LEASE_TTL="1"
+        )
         logs = [tmp_path / f"replica-{n}.log" for n in range(3)]
         async with anyio.create_task_group() as starting:  # start the three side by side
 

@@ -13,56 +13,29 @@ from contextlib import AsyncExitStack, asynccontextmanager
 from pathlib import Path
 
 import anyio
-import httpx
 import pytest
-from anyio.abc import Process
 from mcp import Client
 
 from server.cli import parse_args, replica_warnings
 from server.config import load_settings
-from server.http import HEALTH_PATH, MCP_PATH
 from server.runtime import Runtime
 from server.sandbox import SANDBOX_CLIENT_ID, SANDBOX_CLIENT_SECRET, SandboxPlatform, serve_sandbox
-from tests.redis_server import RedisServer, free_port
+from tests.redis_server import RedisServer
 
 from .conftest import find_call
+from .replica_process import replica_environment, replica_process
 from .test_http import mcp_client
 
 pytestmark = pytest.mark.anyio
 
-ROOT = Path(__file__).resolve().parents[2]
 JWT_GRANT = "urn:ietf:params:oauth:grant-type:jwt-bearer"
-START_TIMEOUT = 60.0  # Python processes importing the server on a busy machine
-STOP_TIMEOUT = 15.0
 
 
 @asynccontextmanager
 async def replica(environment: dict[str, str], log: Path) -> AsyncIterator[str]:
     """One stateless HTTP replica on a free loopback port; yields its MCP URL. Its stderr goes to `log`."""
-    port = free_port()
-    command = [sys.executable, "-m", "server", "serve", "--transport", "http", "--stateless"]
-    command += ["--port", str(port), "--log-level", "INFO"]
-    with log.open("wb") as stderr:
-        process: Process = await anyio.open_process(command, cwd=ROOT, env=environment, stderr=stderr)
-        try:
-            url = f"http://127.0.0.1:{port}"
-            async with httpx.AsyncClient(base_url=url) as http:
-                with anyio.fail_after(START_TIMEOUT):
-                    while True:
-                        try:
-                            if (await http.get(HEALTH_PATH)).status_code == 200:
-                                break
-                        except httpx.TransportError:
-                            pass
-                        await anyio.sleep(0.1)  # polling a process we started, bounded above
-            yield url + MCP_PATH
-        finally:
-            process.terminate()
-            with anyio.move_on_after(STOP_TIMEOUT) as waiting:
-                await process.wait()
-            if waiting.cancelled_caught:
-                process.kill()
-                await process.wait()
+    async with replica_process(environment, log) as (url, _process):
+        yield url
 
 
 async def test_stateless_replicas_answer_alternate_requests_with_one_session_and_pages_that_continue(
@@ -77,15 +50,7 @@ async def test_stateless_replicas_answer_alternate_requests_with_one_session_and
 async def drive_two_replicas(
     platform: SandboxPlatform, served_url: str, redis_server: RedisServer, record_id: str, jwt: str, tmp_path: Path
 ) -> None:
-    environment = {
-        "PATH": os.environ.get("PATH", ""),
-        "HOME": os.environ.get("HOME", str(tmp_path)),
-        "RC_SERVER_URL": served_url,
-        "RC_APP_CLIENT_ID": SANDBOX_CLIENT_ID,
-        "RC_APP_CLIENT_SECRET": SANDBOX_CLIENT_SECRET,
-        "RC_USER_JWT": jwt,
-        "RINGSENSE_REDIS_URL": redis_server.url,
-    }
+    environment = replica_environment(served_url, jwt, redis_server.url, tmp_path)
     logs = [tmp_path / "a.log", tmp_path / "b.log"]
     async with AsyncExitStack() as stack:
         urls = [await stack.enter_async_context(replica(environment, log)) for log in logs]
