@@ -12,7 +12,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import replace
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING, Protocol, TypeVar
 
 from server.ringsense.models import InsightType, RecordingInsights, SessionInsights
 
@@ -52,6 +52,7 @@ Progress = Callable[[float, float | None, str | None], Awaitable[None]]
 """Reports progress to whoever asked (`progress, total, message`); the MCP layer passes `Context.report_progress`."""
 
 _log = logging.getLogger(__name__)
+_T = TypeVar("_T")
 
 
 class LibraryAccess(Protocol):
@@ -171,36 +172,37 @@ class LibraryCalls:
             _log.warning("call library unavailable, asking RingCentral instead: %s", message)
             return None
 
-    async def recording(
-        self, record_id: str, domain: str, insight_types: Sequence[InsightType] | None
-    ) -> RecordingInsights | None:
+    async def _lookup(self, lookup: Callable[[LibraryStore], Awaitable[_T]]) -> tuple[LibraryStore, _T] | None:
+        """The reader and what `lookup` read from it, or None when the library cannot be opened or the lookup fails
+        with a library error (logged: RingCentral answers instead). Any other error propagates."""
         reader = await self._reader()
         if reader is None:
             return None
         try:
-            stored = await reader.get_by_record(record_id, domain)
+            return reader, await lookup(reader)
         except Exception as err:
             message = _library_error(err)
             if message is None:
                 raise
             _log.warning("call library lookup failed, asking RingCentral instead: %s", message)
             return None
+
+    async def recording(
+        self, record_id: str, domain: str, insight_types: Sequence[InsightType] | None
+    ) -> RecordingInsights | None:
+        found = await self._lookup(lambda reader: reader.get_by_record(record_id, domain))
+        if found is None:
+            return None
+        _, stored = found
         return stored.insights if stored is not None and _answers(stored, insight_types) else None
 
     async def session(
         self, session_id: str, domain: str, insight_types: Sequence[InsightType] | None
     ) -> SessionInsights | None:
-        reader = await self._reader()
-        if reader is None:
+        found = await self._lookup(lambda reader: reader.get_by_session(session_id, domain))
+        if found is None:
             return None
-        try:
-            stored = await reader.get_by_session(session_id, domain)
-        except Exception as err:
-            message = _library_error(err)
-            if message is None:
-                raise
-            _log.warning("call library lookup failed, asking RingCentral instead: %s", message)
-            return None
+        reader, stored = found
         if not stored or not all(_answers(call, insight_types) for call in stored):
             return None
         # Served only when no leg of the session is still waiting to be indexed: a missing leg would go unsaid.
