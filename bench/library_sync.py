@@ -14,12 +14,11 @@ from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+from bench.rate import light_client, light_rate_measure, light_traffic
 from bench.results import Measure
 from server.library import open_store
 from server.library.sync import SyncProgress, sync_range
-from server.ringsense import JWTCredentials, RingSenseClient
-from server.ringsense.ratelimit import Pacer, RateLimitGroup
-from server.sandbox import SANDBOX_CLIENT_ID, SANDBOX_CLIENT_SECRET, SandboxPlatform, serve_sandbox
+from server.sandbox import SandboxPlatform, serve_sandbox
 from server.sandbox.dataset import build_dataset
 from server.sandbox.samples import Dataset, SampleCall, SampleRecording
 
@@ -73,34 +72,25 @@ async def measure_sync(config: SyncConfig, progress: Callable[[str], None]) -> l
     with tempfile.TemporaryDirectory(prefix="ringsense-bench-sync-") as tmp:
         store = await open_store(Path(tmp) / "library.sqlite3")
         async with serve_sandbox(platform) as base_url:
-            client = RingSenseClient(
-                server_url=base_url,
-                credentials=JWTCredentials(SANDBOX_CLIENT_ID, SANDBOX_CLIENT_SECRET, user.jwt),
-                pacer=Pacer(window=config.window, limits={RateLimitGroup.LIGHT: config.limit}),
-                cache_ttl=0,
-            )
-            async with client:
+            async with light_client(base_url, user.jwt, config.limit, config.window) as client:
                 summary = await sync_range(store, client, now - timedelta(days=31), now, progress=on_progress)
                 elapsed = time.perf_counter() - phase_started[0]
         await store.aclose()
     progress("library: sync rate")
-    insights = platform.requests_to("/insights")
-    refused = sum(1 for r in insights if r.status == 429)
-    allowed = config.limit / config.window
-    # As in the rate benchmark: the first `limit` requests are the window's free burst.
-    achieved = (config.recordings - config.limit) / elapsed
+    traffic = light_traffic(platform, config.recordings, config.limit, config.window, elapsed)
     return [
-        Measure(
-            name=f"`sync` of {config.recordings} recordings, Light group at {config.limit} per {config.window:g} s",
-            unit="req/s",
-            ours=achieved,
-            floor=allowed,
-            ratio=achieved / allowed,
-            goal=0.90,
-            direction="at_least",
-            floor_label="the group's allowed rate",
-            extra_check=("zero 429s, all indexed", refused == 0 and summary.indexed == config.recordings),
-            note=f"{refused} × 429, {summary.indexed} indexed",
-            detail={"elapsed_seconds": round(elapsed, 2), "requests": len(insights), "status_429": refused},
+        light_rate_measure(
+            f"`sync` of {config.recordings} recordings, Light group at {config.limit} per {config.window:g} s",
+            traffic,
+            extra_check=(
+                "zero 429s, all indexed",
+                traffic.refused == 0 and summary.indexed == config.recordings,
+            ),
+            note=f"{traffic.refused} × 429, {summary.indexed} indexed",
+            detail={
+                "elapsed_seconds": round(elapsed, 2),
+                "requests": traffic.requests,
+                "status_429": traffic.refused,
+            },
         )
     ]
