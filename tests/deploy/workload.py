@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Any
 
-from bench.data import with_clones
 from server.sandbox import SandboxPlatform
+from server.sandbox.dataset import build_dataset
+from server.sandbox.samples import SampleRecording
 
 # Limits no test reaches, for tests about something other than rate limits (the sandbox advertises them in
 # X-Rate-Limit-* headers and every replica's pacer adopts them).
@@ -14,11 +16,22 @@ ROOMY_LIMITS = {"Light": 1_000_000, "Medium": 1_000_000, "Heavy": 1_000_000, "Au
 Call = tuple[str, dict[str, Any]]
 
 
+COPIED_CALL = "partner-call"  # a short call (7 KB of insights): the tests measure coordination, not JSON size
+
+
 def cloned_platform(count: int, **options: Any) -> tuple[SandboxPlatform, list[str]]:
     """A sandbox whose dataset holds `count` more recordings under distinct ids: a fetch of each is a cache miss,
     so it reaches the platform (and the platform's token check and rate limits)."""
-    dataset, ids = with_clones(SandboxPlatform(enforce_rate_limits=False).dataset, count)
-    return SandboxPlatform(dataset, **options), ids
+    dataset = build_dataset()
+    call = next(call for call in dataset.calls if call.key == COPIED_CALL)
+    template = call.recordings[0]
+    assert template.insights is not None
+    ids = ["9" + str(n).zfill(len(template.record_id) - 1) for n in range(count)]
+    copies = [SampleRecording(record_id=i, insights={**template.insights, "sourceRecordId": i}) for i in ids]
+    copied = dataclasses.replace(
+        call, key=f"{COPIED_CALL}-copies", session_id="9" + call.session_id[1:], recordings=copies
+    )
+    return SandboxPlatform(dataclasses.replace(dataset, calls=[*dataset.calls, copied]), **options), ids
 
 
 def insight_fetches(record_ids: list[str]) -> list[Call]:
