@@ -13,7 +13,6 @@ import contextlib
 import grp
 import os
 import pwd
-import re
 import shutil
 import signal
 import socket
@@ -73,6 +72,12 @@ def resident_kib(pid: int) -> int:
     raise AssertionError(f"no VmRSS for pid {pid}")
 
 
+def cpu_seconds(pid: int) -> float:
+    """User plus system CPU time a live process has used, from /proc."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def tail(path: Path, limit: int = 3000) -> str:
     return path.read_text(errors="replace")[-limit:] if path.exists() else "(no log)"
 
@@ -113,6 +118,10 @@ class Replica:
     def rss_kib(self) -> int:
         assert self.process is not None
         return resident_kib(self.process.pid)
+
+    def cpu_seconds(self) -> float:
+        assert self.process is not None
+        return cpu_seconds(self.process.pid)
 
     def stderr(self) -> str:
         return tail(self.log, 100_000)
@@ -387,6 +396,33 @@ async def call_concurrently(
     return outcome
 
 
-def scrub(text: str) -> str:
-    """`text` with the credentials the cluster uses removed, for messages that quote logs."""
-    return re.sub(re.escape(HTTP_TOKEN), "<token>", text)
+RAW_HEADERS = {
+    "Authorization": f"Bearer {HTTP_TOKEN}",
+    "Accept": "application/json, text/event-stream",
+    "Content-Type": "application/json",
+    "MCP-Protocol-Version": "2025-11-25",
+}
+
+
+async def raw_requests(url: str, bodies: Sequence[dict[str, Any] | None], *, connections: int) -> tuple[float, int]:
+    """POST each JSON-RPC body (GET for None) over `connections` keep-alive connections, the least client there
+    is (stateless replicas need no `initialize`); returns (seconds, failures)."""
+    failures = 0
+    queue = list(bodies)
+    limits = httpx.Limits(max_connections=connections, max_keepalive_connections=connections)
+
+    async def worker(http: httpx.AsyncClient) -> None:
+        nonlocal failures
+        while queue:
+            body = queue.pop()
+            answer = await (http.get(url) if body is None else http.post(url, json=body))
+            if answer.status_code != 200 or '"isError":true' in answer.text:
+                failures += 1
+
+    async with httpx.AsyncClient(headers=RAW_HEADERS, limits=limits, timeout=CALL_TIMEOUT) as http:
+        started = anyio.current_time()
+        with anyio.fail_after(CALL_TIMEOUT):
+            async with anyio.create_task_group() as tasks:
+                for _ in range(connections):
+                    tasks.start_soon(worker, http)
+        return anyio.current_time() - started, failures
