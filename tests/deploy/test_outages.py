@@ -17,8 +17,7 @@ from .workload import ROOMY_LIMITS, cloned_platform, insight_fetches, mixed_call
 if TYPE_CHECKING:
     from tests.redis_server import RedisServer
 
-# pending: needs the Redis shared state wired into the replicas.
-pytestmark = [pytest.mark.anyio, pytest.mark.deploy, pytest.mark.pending]
+pytestmark = [pytest.mark.anyio, pytest.mark.deploy]
 
 RECOVERY_TIMEOUT = 30.0  # seconds for every replica to find Redis again (each retries every second)
 ROUND = 30  # calls per round after Redis returns

@@ -19,8 +19,7 @@ from .workload import ROOMY_LIMITS, cloned_platform, insight_fetches
 if TYPE_CHECKING:
     from tests.redis_server import RedisServer
 
-# pending: needs the Redis shared state (RINGSENSE_REDIS_URL) in the replicas.
-pytestmark = [pytest.mark.anyio, pytest.mark.deploy, pytest.mark.pending]
+pytestmark = [pytest.mark.anyio, pytest.mark.deploy]
 
 CONCURRENT_CALLS = 300
 BURST = 200
