@@ -1,16 +1,35 @@
-"""The deployment tests' report: measurements printed at the end of the run.
+"""Fixtures and the report of the deployment tests.
 
-`RINGSENSE_DEPLOY_REPORT=path.md uv run pytest -m deploy` also writes them to a file (docs/deploy.md quotes them).
+`private_redis` comes from tests/conftest.py. `private_postgres` is a PostgreSQL server of the test's own (it may
+stop it). The measurements are printed at the end of the run; `RINGSENSE_DEPLOY_REPORT=path.md uv run pytest -m
+deploy` also writes them to a file, which docs/deploy.md quotes.
 """
 
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
+from tests.postgres_server import PostgresServer, PostgresUnavailable
+
 from .report import REPORT
+
+
+@pytest.fixture
+def private_postgres() -> Iterator[PostgresServer]:
+    """A throwaway PostgreSQL cluster on a free loopback port (missing binaries: the test fails, saying how to
+    install them)."""
+    try:
+        server = PostgresServer.start()
+    except PostgresUnavailable as error:
+        pytest.fail(str(error), pytrace=False)
+    try:
+        yield server
+    finally:
+        server.stop()
 
 
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:

@@ -9,12 +9,14 @@ from typing import TYPE_CHECKING
 import anyio
 import pytest
 
-from server.sandbox import serve_sandbox
+from server.sandbox import SandboxPlatform, serve_sandbox
+from tests.gauntlet.harness import leaks
 
 from .cluster import call_concurrently, running_cluster
 from .workload import ROOMY_LIMITS, cloned_platform, insight_fetches, mixed_calls
 
 if TYPE_CHECKING:
+    from tests.postgres_server import PostgresServer
     from tests.redis_server import RedisServer
 
 pytestmark = [pytest.mark.anyio, pytest.mark.deploy]
@@ -64,3 +66,39 @@ async def test_with_redis_down_replicas_keep_serving_single_call_tools_warn_and_
         log = cluster.logs()
     assert rounds and len(rounds[-1]) == 1, f"token requests per forced expiry after Redis returned: {rounds}\n{log}"
     assert all("reachable again" in replica.stderr() for replica in cluster.replicas), log
+
+
+LIBRARY_CALLS = [
+    ("search_calls", {"query": "pricing"}),
+    ("list_next_steps", {}),
+    ("call_stats", {}),
+]
+
+
+# pending: needs the library tools (search_calls, list_next_steps, call_stats) and the PostgreSQL backend together.
+@pytest.mark.pending
+async def test_with_postgresql_down_library_tools_say_what_to_do_and_single_call_tools_keep_working(
+    tmp_path: Path, private_redis: RedisServer, private_postgres: PostgresServer
+):
+    platform = SandboxPlatform(rate_limits=ROOMY_LIMITS)
+    env = {
+        "RINGSENSE_REDIS_URL": private_redis.url,
+        "RINGSENSE_DATABASE_URL": private_postgres.create_database("ringsense"),
+    }
+    async with (
+        serve_sandbox(platform) as upstream,
+        running_cluster(tmp_path, upstream=upstream, user=platform.dataset.users[0], environment=env) as cluster,
+    ):
+        before = await call_concurrently(cluster, LIBRARY_CALLS * 2, clients=3)
+        with private_postgres.stopped():
+            library = await call_concurrently(cluster, LIBRARY_CALLS * 2, clients=3)
+            single = await call_concurrently(cluster, mixed_calls(platform, ROUND), clients=6)
+        after = await call_concurrently(cluster, LIBRARY_CALLS * 2, clients=3)
+        log = cluster.logs()
+    assert not before.failures, (before.failures[:3], log)
+    assert not single.failures, (single.failures[:5], log)
+    assert len(library.failures) == len(LIBRARY_CALLS) * 2, "a library tool answered without its database"
+    for text in library.texts():
+        assert "PostgreSQL" in text or "database" in text.lower(), text
+        assert not leaks(text), text
+    assert not after.failures, (after.failures[:3], log)
