@@ -23,6 +23,7 @@ pytestmark = [pytest.mark.anyio, pytest.mark.deploy]
 
 RECOVERY_TIMEOUT = 30.0  # seconds for every replica to find Redis again (each retries every second)
 ROUND = 30  # calls per round after Redis returns
+LIBRARY_RECOVERY = 15.0  # seconds for every replica's connection pool to reach PostgreSQL again
 
 
 async def test_with_redis_down_replicas_keep_serving_single_call_tools_warn_and_share_again_when_it_returns(
@@ -75,7 +76,8 @@ LIBRARY_CALLS = [
 ]
 
 
-# pending: needs the library tools (search_calls, list_next_steps, call_stats) and the PostgreSQL backend together.
+# pending: needs the cross-call library tools (search_calls, list_next_steps, call_stats) opening their library in
+# PostgreSQL; until they land together with the backend, nothing in the server uses RINGSENSE_DATABASE_URL.
 @pytest.mark.pending
 async def test_with_postgresql_down_library_tools_say_what_to_do_and_single_call_tools_keep_working(
     tmp_path: Path, private_redis: RedisServer, private_postgres: PostgresServer
@@ -93,7 +95,11 @@ async def test_with_postgresql_down_library_tools_say_what_to_do_and_single_call
         with private_postgres.stopped():
             library = await call_concurrently(cluster, LIBRARY_CALLS * 2, clients=3)
             single = await call_concurrently(cluster, mixed_calls(platform, ROUND), clients=6)
-        after = await call_concurrently(cluster, LIBRARY_CALLS * 2, clients=3)
+        # Back up: every replica's pool finds the server again (a connection that died with it may fail one call).
+        rounds: list[list[str]] = []
+        with anyio.move_on_after(LIBRARY_RECOVERY):
+            while not rounds or rounds[-1]:
+                rounds.append((await call_concurrently(cluster, LIBRARY_CALLS * 2, clients=3)).failures)
         log = cluster.logs()
     assert not before.failures, (before.failures[:3], log)
     assert not single.failures, (single.failures[:5], log)
@@ -101,4 +107,4 @@ async def test_with_postgresql_down_library_tools_say_what_to_do_and_single_call
     for text in library.texts():
         assert "PostgreSQL" in text or "database" in text.lower(), text
         assert not leaks(text), text
-    assert not after.failures, (after.failures[:3], log)
+    assert rounds[-1] == [], f"library tools failing {LIBRARY_RECOVERY:.0f} s after PostgreSQL returned: {rounds}"
