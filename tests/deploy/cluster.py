@@ -162,6 +162,7 @@ http {{
     upstream ringsense_mcp {{
 {servers}
         keepalive 32;
+        keepalive_timeout 4s;  # as deploy/nginx/nginx.conf: below the replicas' 5 s keep-alive timeout
     }}
     server {{
         listen 127.0.0.1:{port};
@@ -235,6 +236,9 @@ class Nginx:
             self.process.kill()
             await self.process.wait()
 
+    def log_lines(self) -> list[str]:
+        return self.access_log.read_text().splitlines() if self.access_log.exists() else []
+
     def served(self, path: str = "/mcp") -> Counter[str]:
         """How many requests for `path` each upstream answered (the last one tried, when nginx moved on)."""
         counts: Counter[str] = Counter()
@@ -285,7 +289,9 @@ class Cluster:
     def logs(self) -> str:
         """Every replica's stderr tail and the proxy's error log, for a failing assertion's message."""
         parts = [f"--- {replica.name} ({replica.address})\n{tail(replica.log)}" for replica in self.replicas]
-        parts.append(f"--- nginx\n{tail(self.proxy.directory / 'error.log')}")
+        refused = [line for line in self.proxy.log_lines() if not line.startswith("200 ")]
+        parts.append(f"--- nginx: {len(refused)} answers other than 200\n" + "\n".join(refused[-20:]))
+        parts.append(f"--- nginx error log\n{tail(self.proxy.directory / 'error.log')}")
         return "\n".join(parts)
 
     @contextlib.asynccontextmanager

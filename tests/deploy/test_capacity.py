@@ -56,6 +56,7 @@ async def test_replicas_stay_inside_their_memory_limit_under_300_concurrent_call
         warm = await call_concurrently(cluster, mixed_calls(platform, CALLS), clients=30)
         warm_seconds = time.monotonic() - started
         after = [replica.rss_kib() for replica in cluster.replicas]
+        log = cluster.logs()
         replicas_cpu = sum(replica.cpu_seconds() for replica in cluster.replicas) - cpu[0]
         test_cpu = cpu_seconds(os.getpid()) - cpu[1]
         # Requests per second through the proxy, with the cheapest client: raw JSON-RPC over keep-alive
@@ -93,7 +94,7 @@ async def test_replicas_stay_inside_their_memory_limit_under_300_concurrent_call
         f"{len(fetches) / raw_seconds:.0f} requests/s; `GET /healthz` through nginx: "
         f"{RAW_REQUESTS / health_seconds:.0f} requests/s",
     )
-    assert not cold.failures and not warm.failures, (cold.failures + warm.failures)[:5]
+    assert not cold.failures and not warm.failures, ((cold.failures + warm.failures)[:5], log)
     assert raw_failures == 0 and health_failures == 0
     limit = compose_memory_limit_kib()
     assert max(idle + loaded + after) < limit, f"a replica outgrew compose.yaml's {limit // 1024} MiB limit"
