@@ -17,7 +17,9 @@ import pytest
 
 from server.sandbox import serve_sandbox
 
-from .cluster import REPO, call_concurrently, cpu_seconds, raw_requests, running_cluster
+from .cluster import REPO, running_cluster
+from .load import call_concurrently, raw_requests
+from .processes import cpu_seconds
 from .report import REPORT
 from .workload import ROOMY_LIMITS, cloned_platform, insight_fetches, mixed_calls
 

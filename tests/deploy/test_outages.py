@@ -12,7 +12,8 @@ import pytest
 from server.sandbox import SandboxPlatform, serve_sandbox
 from tests.gauntlet.harness import leaks
 
-from .cluster import call_concurrently, running_cluster
+from .cluster import running_cluster
+from .load import call_concurrently
 from .workload import ROOMY_LIMITS, cloned_platform, insight_fetches, mixed_calls
 
 if TYPE_CHECKING:

@@ -10,7 +10,8 @@ import pytest
 
 from server.sandbox import SandboxPlatform, serve_sandbox
 
-from .cluster import HTTP_TOKEN, call_concurrently, running_cluster
+from .cluster import HTTP_TOKEN, running_cluster
+from .load import call_concurrently
 from .workload import ROOMY_LIMITS, mixed_calls
 
 pytestmark = [pytest.mark.anyio, pytest.mark.deploy]

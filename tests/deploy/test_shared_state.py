@@ -13,7 +13,8 @@ import pytest
 
 from server.sandbox import serve_sandbox
 
-from .cluster import Cluster, call_concurrently, running_cluster
+from .cluster import Cluster, running_cluster
+from .load import call_concurrently
 from .workload import ROOMY_LIMITS, cloned_platform, insight_fetches
 
 if TYPE_CHECKING:

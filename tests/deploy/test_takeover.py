@@ -19,7 +19,8 @@ import pytest
 
 from server.sandbox import SandboxPlatform, serve_sandbox
 
-from .cluster import Cluster, Replica, call_concurrently, running_cluster
+from .cluster import Cluster, Replica, running_cluster
+from .load import call_concurrently
 from .workload import ROOMY_LIMITS
 
 if TYPE_CHECKING:
