@@ -27,7 +27,7 @@ if TYPE_CHECKING:
     from tests.postgres_server import PostgresServer
     from tests.redis_server import RedisServer
 
-# pending: needs push events in the server, the event lease around them, and the library fed by events, together.
+# pending: needs the server to take the event lease before it subscribes, and the call library fed by events.
 pytestmark = [pytest.mark.anyio, pytest.mark.deploy, pytest.mark.pending]
 
 TAKEOVER_LIMIT = 10.0  # seconds from the kill until another replica holds the subscription
