@@ -84,4 +84,6 @@ async def test_a_burst_of_200_insight_fetches_across_three_replicas_stays_within
     refused = [r for r in platform.requests if r.status == 429]
     assert not outcome.failures, (outcome.failures[:5], log)
     assert refused == [], f"{len(refused)} requests drew 429: {sorted({r.path for r in refused})[:3]}"
-    assert {r.path.rsplit("/", 2)[-2] for r in insights if r.status == 200} == set(ids)
+    # Every recording of the burst reached the platform (the replicas' background library sync fetches the sample
+    # calls beside it, within the same budget).
+    assert set(ids) <= {r.path.rsplit("/", 2)[-2] for r in insights if r.status == 200}
