@@ -77,8 +77,8 @@ LIBRARY_CALLS = [
 ]
 
 
-# pending: needs the cross-call library tools (search_calls, list_next_steps, call_stats) opening their library in
-# PostgreSQL; until they land together with the backend, nothing in the server uses RINGSENSE_DATABASE_URL.
+# pending: needs the PostgreSQL library backend, and the server's library opened through it (RINGSENSE_DATABASE_URL);
+# until then the library tools (search_calls, list_next_steps, call_stats) use a SQLite file.
 @pytest.mark.pending
 async def test_with_postgresql_down_library_tools_say_what_to_do_and_single_call_tools_keep_working(
     tmp_path: Path, private_redis: RedisServer, private_postgres: PostgresServer
