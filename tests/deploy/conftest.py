@@ -10,24 +10,17 @@ from __future__ import annotations
 import os
 from collections.abc import Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING
-
 import pytest
 
-from .report import REPORT
+from tests.postgres_server import PostgresServer, PostgresUnavailable
 
-if TYPE_CHECKING:
-    from tests.postgres_server import PostgresServer
+from .report import REPORT
 
 
 @pytest.fixture
 def private_postgres() -> Iterator[PostgresServer]:
     """A throwaway PostgreSQL cluster on a free loopback port (missing binaries: the test fails, saying how to
-    install them). Only the `pending` scenarios use it."""
-    # Imported here, not above: tests/postgres_server.py comes with the PostgreSQL library backend, and every other
-    # deployment test must be collectable without it.
-    from tests.postgres_server import PostgresServer, PostgresUnavailable
-
+    install them)."""
     try:
         server = PostgresServer.start()
     except PostgresUnavailable as error:

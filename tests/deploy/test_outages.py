@@ -77,9 +77,6 @@ LIBRARY_CALLS = [
 ]
 
 
-# pending: needs the PostgreSQL library backend, and the server's library opened through it (RINGSENSE_DATABASE_URL);
-# until then the library tools (search_calls, list_next_steps, call_stats) use a SQLite file.
-@pytest.mark.pending
 async def test_with_postgresql_down_library_tools_say_what_to_do_and_single_call_tools_keep_working(
     tmp_path: Path, private_redis: RedisServer, private_postgres: PostgresServer
 ):
