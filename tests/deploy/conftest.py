@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 from collections.abc import Iterator
 from pathlib import Path
+
 import pytest
 
 from tests.postgres_server import PostgresServer, PostgresUnavailable
