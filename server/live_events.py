@@ -79,13 +79,16 @@ class LiveInsights:
         self._sinks.append(sink)
 
     async def deliver(self, item: InsightsEvent | Gap) -> None:
-        """Take one item from the feed: keep it, hand it to the sinks, then tell the listeners."""
-        self.add(item)
+        """Take one item from the feed: hand it to the sinks, keep it, then tell the listeners.
+
+        The sinks (the call library) run before the item shows in the feed, so whoever sees an event in
+        ``ringsense://events/recent`` finds it stored too."""
         for sink in list(self._sinks):
             try:
                 await sink(item)
             except Exception:  # a sink failing must not stop the feed
                 _log.warning("a live-events sink failed; the item is kept in memory only", exc_info=True)
+        self.add(item)
         await self.notify()
 
     # -- writing -------------------------------------------------------------------------------------------
