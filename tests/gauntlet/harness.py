@@ -35,6 +35,9 @@ from server.sandbox.samples import Dataset, SandboxUser
 # X-Rate-Limit-* headers and the client's pacer adopts them.
 ROOMY_LIMITS = {"Light": 1_000_000, "Medium": 1_000_000, "Heavy": 1_000_000, "Auth": 1_000_000}
 READ_TIMEOUT = 0.3  # seconds; a Fault.delay longer than this is a read timeout
+# Connecting keeps a generous limit: on a loaded machine accepting a loopback connection can take longer than the
+# short read timeout, and the read-timeout scenario is about reads.
+CONNECT_TIMEOUT = 5.0
 
 
 class VirtualTime:
@@ -75,16 +78,20 @@ class Upstream:
     transport: httpx.AsyncBaseTransport | None = None
 
 
+def _timeout(upstream: Upstream) -> httpx.Timeout:
+    return httpx.Timeout(upstream.timeout, connect=max(upstream.timeout, CONNECT_TIMEOUT))
+
+
 def gauntlet_client(upstream: Upstream) -> RingSenseClient:
     """A client whose timeout, retry sleeps and cache the test controls."""
     http = None
     if upstream.transport is not None:
-        http = httpx.AsyncClient(transport=upstream.transport, timeout=upstream.timeout)
+        http = httpx.AsyncClient(transport=upstream.transport, timeout=_timeout(upstream))
     return RingSenseClient(
         server_url=upstream.url,
         credentials=JWTCredentials(upstream.client_id, upstream.client_secret, upstream.user.jwt),
         http_client=http,
-        timeout=httpx.Timeout(upstream.timeout),
+        timeout=_timeout(upstream),
         # The product's policy shape (4 attempts, 10 s longest wait, 30 s budget) without jitter; the
         # waits themselves are virtual.
         retry=RetryPolicy(random=lambda: 0.0),
