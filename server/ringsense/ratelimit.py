@@ -10,6 +10,11 @@ When responses carry `X-Rate-Limit-Limit`, `-Remaining` and `-Window`, the pacer
 numbers (limits can be customised per app, and other processes may share the budget). A 429 blocks the
 group for its `Retry-After`.
 
+The platform's `-Remaining` describes its window at a moment between sending the request and receiving its
+response, so it is compared with what this side counted when the request was sent (plus everything counted
+since), never with the window as it is when the response is read: by then requests the platform still counted
+may have aged out here, and counting them again as someone else's would hold their slots for a whole extra window.
+
 `Pacing` is the interface the client paces through; `Pacer` keeps the window in this process (the default), and
 `server.ringsense.shared.SharedPacer` keeps it in Redis, so several processes with the same credentials together
 stay within the one budget RingCentral counts per user and app.
@@ -22,6 +27,7 @@ import time
 from collections import deque
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Protocol
@@ -93,10 +99,24 @@ class _Group:
     window: float
     finished: deque[float] = field(default_factory=deque)  # when counted requests completed, oldest first
     in_flight: int = 0
+    added: int = 0  # requests ever counted (sent here or reported by the platform), to tell what came since
     blocked_until: float = -math.inf
     server_remaining: int | None = None
     lock: anyio.Lock = field(default_factory=anyio.Lock)
     changed: anyio.Event = field(default_factory=anyio.Event)
+
+
+@dataclass(frozen=True)
+class _Sent:
+    """The window as this task's latest request was admitted: `counted` (itself included) and `added` then."""
+
+    state: _Group
+    counted: int
+    added: int
+
+
+# The client calls `observe` in the task that held the slot, right after it: the request the headers answer.
+_sent: ContextVar[_Sent | None] = ContextVar("ringsense_pacer_sent", default=None)
 
 
 def _number(value: str | None) -> float | None:
@@ -168,6 +188,8 @@ class Pacer:
                 else:
                     await state.changed.wait()  # every counted request is still in flight
             state.in_flight += 1
+            state.added += 1
+            _sent.set(_Sent(state, len(state.finished) + state.in_flight, state.added))
         try:
             yield
         finally:
@@ -192,12 +214,19 @@ class Pacer:
         if remaining is None:
             return
         state.server_remaining = int(remaining)
-        # The platform counted more than this client did: others share the budget. Count the difference as
-        # requests made now, so that they age out of the window like real ones.
         now = self._clock()
         self._prune(state, now)
-        missing = (state.limit - int(remaining)) - (len(state.finished) + state.in_flight)
-        state.finished.extend([now] * max(0, missing))
+        sent, own = _sent.get(), len(state.finished) + state.in_flight
+        if sent is not None and sent.state is state:
+            _sent.set(None)
+            # What the platform may have counted of ours: the window when this request went, and all since.
+            own = sent.counted + state.added - sent.added
+        # The platform counted more than this client did: others share the budget. Count the difference as
+        # requests made now, so that they age out of the window like real ones.
+        missing = (state.limit - int(remaining)) - own
+        if missing > 0:
+            state.finished.extend([now] * missing)
+            state.added += missing
 
     def block(self, group: RateLimitGroup, seconds: float) -> None:
         """Hold every request of `group` for `seconds` (after a 429: the platform's penalty)."""

@@ -114,6 +114,21 @@ async def test_budget_used_by_others_is_counted() -> None:
     assert time.sleeps == [pytest.approx(60.0)]
 
 
+async def test_the_platforms_count_of_requests_that_aged_out_here_meanwhile_is_not_counted_again() -> None:
+    """The headers describe the window when the request arrived; by the time they are read, an older request
+    the platform counted then may have left this side's window. Counting it again as someone else's would hold
+    its slot for a whole extra window."""
+    time = FakeTime()
+    p = pacer(time, limits={"Light": 2}, window=10.0)
+    await send(p)  # answered at t=0: counts here until t=10
+    time.advance(9.5)
+    await send(p, duration=1.0, time=time)  # arrives at t=9.5 (the platform counts 2), answered at t=10.5
+    p.observe(LIGHT, {"X-Rate-Limit-Limit": "2", "X-Rate-Limit-Remaining": "0", "X-Rate-Limit-Window": "10"})
+    assert p.budget()["Light"].remaining == 1
+    await send(p)
+    assert time.sleeps == []
+
+
 async def test_garbled_headers_are_ignored() -> None:
     time = FakeTime()
     p = pacer(time)

@@ -7,8 +7,9 @@ do not matter) prunes the set and admits a request only while fewer than `limit`
 counts from before it is sent until its response has arrived plus one window: never shorter than the platform's
 count. A request whose process dies mid-flight stops counting after `IN_FLIGHT_CAP` plus a window.
 
-When a response's `X-Rate-Limit-Remaining` says the platform counted more than the window holds (another client
-of the same user and app), the difference is added as requests made then, as `Pacer` does.
+When a response's `X-Rate-Limit-Remaining` says the platform counted more than the window held when the request was
+sent plus everything counted since (another client of the same user and app), the difference is added as requests
+made then, as `Pacer` does. A sequence key counts every request the set ever took, which is what tells "since".
 
 A 429's penalty is shared too (a key that expires with it). While Redis is unreachable the process paces with its
 own `Pacer` (the per-process behaviour) and `SharedRedis` warns that replicas may now overrun the budget.
@@ -22,6 +23,8 @@ import time
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from contextlib import asynccontextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass
 
 import anyio
 import httpx
@@ -38,9 +41,24 @@ POLL = 0.05  # seconds between tries while every counted request is still in fli
 
 _log = logging.getLogger("server.ringsense.shared")
 
-# KEYS: window set, penalty key. ARGV: member, limit, window ms, in-flight cap ms, requests the platform said it
-# counted (-1: unknown), how many ms ago it said so. Returns {admitted (0/1), ms to wait, requests counted,
-# 1 if the wait is a penalty}.
+
+@dataclass(frozen=True)
+class _Sent:
+    """The shared window as this task's latest request was admitted: `counted` (itself included), `sequence`."""
+
+    pacer: SharedPacer
+    group: RateLimitGroup
+    counted: int
+    sequence: int
+
+
+# The client calls `observe` in the task that held the slot, right after it: the request the headers answer.
+_sent: ContextVar[_Sent | None] = ContextVar("ringsense_shared_pacer_sent", default=None)
+
+# KEYS: window set, penalty key, sequence key (requests the set ever took). ARGV: member, limit, window ms, in-flight
+# cap ms, requests the platform said it counted (-1: unknown), how many ms ago it said so, and for the request it
+# said so about: requests counted and the sequence when it was admitted (-1: unknown). Returns {admitted (0/1), ms to
+# wait, requests counted, 1 if the wait is a penalty, the sequence}.
 _RESERVE = """
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
@@ -48,19 +66,29 @@ local window, cap = tonumber(ARGV[3]), tonumber(ARGV[4])
 local penalty = redis.call('PTTL', KEYS[2])
 redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now)
 local used = redis.call('ZCARD', KEYS[1])
-local counted = tonumber(ARGV[5])
-for i = used + 1, counted do
+local seq = tonumber(redis.call('GET', KEYS[3]) or '0')
+local own = used
+if tonumber(ARGV[7]) >= 0 and seq >= tonumber(ARGV[8]) then
+  own = tonumber(ARGV[7]) + seq - tonumber(ARGV[8])
+end
+local missing = tonumber(ARGV[5]) - own
+for i = 1, missing do
   redis.call('ZADD', KEYS[1], now + window - tonumber(ARGV[6]), ARGV[1] .. ':other:' .. i)
 end
-used = math.max(used, counted)
-if penalty > 0 then return {0, penalty, used, 1} end
+if missing > 0 then
+  used = used + missing
+  seq = redis.call('INCRBY', KEYS[3], missing)
+end
+if penalty > 0 then return {0, penalty, used, 1, seq} end
 if used < tonumber(ARGV[2]) then
   redis.call('ZADD', KEYS[1], now + cap + window, ARGV[1])
   redis.call('PEXPIRE', KEYS[1], cap + window)
-  return {1, 0, used + 1, 0}
+  seq = redis.call('INCR', KEYS[3])
+  redis.call('PEXPIRE', KEYS[3], cap + window)
+  return {1, 0, used + 1, 0, seq}
 end
 local oldest = redis.call('ZRANGE', KEYS[1], 0, 0, 'WITHSCORES')
-return {0, math.max(1, tonumber(oldest[2]) - now), used, 0}
+return {0, math.max(1, tonumber(oldest[2]) - now), used, 0, seq}
 """
 
 # KEYS: window set. ARGV: member, window ms. The request has completed: it counts for one more window.
@@ -109,11 +137,16 @@ class SharedPacer:
         self._queues = {group: anyio.Lock() for group in merged}
         self._penalties: dict[RateLimitGroup, float] = {}  # to tell Redis at the next reservation
         self._used: dict[RateLimitGroup, int] = {}  # counted requests at the last reservation, for budget()
-        self._reported: dict[RateLimitGroup, tuple[int, float]] = {}  # platform's count, when it was seen
+        # The platform's count, when it was seen, and the window when the request it answered was admitted.
+        self._reported: dict[RateLimitGroup, tuple[int, float, _Sent | None]] = {}
         self._clock = clock
 
     def _keys(self, group: RateLimitGroup) -> list[str]:
-        return [self._redis.key("rate", str(group)), self._redis.key("rate", str(group), "penalty")]
+        return [
+            self._redis.key("rate", str(group)),
+            self._redis.key("rate", str(group), "penalty"),
+            self._redis.key("rate", str(group), "sequence"),
+        ]
 
     async def _flush_penalty(self, group: RateLimitGroup) -> None:
         seconds = self._penalties.pop(group, None)
@@ -128,20 +161,26 @@ class SharedPacer:
         """(admitted, seconds to wait, the wait is a penalty), or None when Redis cannot be used."""
         window_ms = _ms(self._windows[group])
 
-        counted, age = -1, 0.0
+        counted, age, sent = -1, 0.0, None
         reported = self._reported.pop(group, None)
         if reported is not None and (age := self._clock() - reported[1]) < self._windows[group]:
-            counted = reported[0]  # they count from when the platform said so, and age out a window later
+            counted, sent = reported[0], reported[2]  # they count from when the platform said so, for a window
+        then = (sent.counted, sent.sequence) if sent is not None else (-1, -1)
 
         async def reserve(_: Redis) -> list[int]:
-            args: list[str | int] = [member, self._limits[group], window_ms, _ms(IN_FLIGHT_CAP), counted, _ms(age)]
+            args: list[str | int] = [
+                *(member, self._limits[group], window_ms, _ms(IN_FLIGHT_CAP), counted, _ms(age)),
+                *then,
+            ]
             return list(await self._reserve(keys=self._keys(group), args=args))
 
         answer = await self._redis.run("reserving a request in the shared rate window", reserve, None)
         if answer is None:
             return None
-        admitted, wait_ms, used, penalty = (int(value) for value in answer)
+        admitted, wait_ms, used, penalty, sequence = (int(value) for value in answer)
         self._used[group] = used
+        if admitted:
+            _sent.set(_Sent(self, group, used, sequence))
         return bool(admitted), wait_ms / 1000, bool(penalty)
 
     @asynccontextmanager
@@ -184,16 +223,22 @@ class SharedPacer:
 
     def observe(self, group: RateLimitGroup, headers: httpx.Headers | Mapping[str, str]) -> None:
         """Adopt the platform's `X-Rate-Limit-Limit` and `-Window` for `group`, and its count of requests (from
-        `-Remaining`) at this process's next reservation in the group."""
+        `-Remaining`) at this process's next reservation in the group: what it counted beyond the shared window
+        when the request was admitted, and everything admitted since, is someone else's."""
         self._local.observe(group, headers)
         if not self._adapt:
             return
         budget = self._local.budget()[str(group)]
         self._limits[group] = budget.limit
         self._windows[group] = budget.window_seconds
+        sent = _sent.get()
+        if sent is not None and sent.pacer is self and sent.group == group:
+            _sent.set(None)
+        else:
+            sent = None  # compared with the window as it is at the next reservation
         remaining = httpx.Headers(headers).get("X-Rate-Limit-Remaining", "")
         if remaining.isdigit():
-            self._reported[group] = (max(0, budget.limit - int(remaining)), self._clock())
+            self._reported[group] = (max(0, budget.limit - int(remaining)), self._clock(), sent)
 
     def block(self, group: RateLimitGroup, seconds: float) -> None:
         """Hold `group` for `seconds` here at once, and in every process from this one's next request."""

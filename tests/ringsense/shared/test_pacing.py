@@ -114,3 +114,26 @@ async def swallow(call) -> None:
         await call
     except RateLimitedError:
         pass  # the assertion reads the platform's log
+
+
+async def test_the_platforms_count_of_requests_that_aged_out_meanwhile_is_not_counted_again(connect) -> None:
+    """The headers describe the window when the request arrived; the shared window compares them with what it held
+    then, not with what it holds once an older request has aged out (that would hold a slot for an extra window)."""
+    waits: list[float] = []
+
+    async def sleep(seconds: float) -> None:
+        waits.append(seconds)
+        await anyio.sleep(seconds)
+
+    light = RateLimitGroup.LIGHT
+    pacer = SharedPacer(connect(), limits={"Light": 2}, window=2.0, sleep=sleep)
+    with anyio.fail_after(30):
+        async with pacer.slot(light):
+            pass  # counts for 2 s from here
+        await anyio.sleep(1.0)  # the scenario: the next request is sent while the first still counts
+        async with pacer.slot(light):
+            await anyio.sleep(1.5)  # and answered after the first has aged out
+        pacer.observe(light, {"X-Rate-Limit-Limit": "2", "X-Rate-Limit-Remaining": "0", "X-Rate-Limit-Window": "2"})
+        async with pacer.slot(light):
+            pass
+    assert waits == []
