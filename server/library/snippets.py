@@ -18,6 +18,7 @@ __all__ = ["MAX_SNIPPET_CHARS", "build_snippets"]
 
 MAX_SNIPPET_CHARS = 240
 _WORD = re.compile(r"[^\W_]+")
+_SEPARATORS = r"[\W_]+"  # what stands between two words of a phrase (see `_WORD`)
 # Sections searched besides the transcript, in the order a reader values them.
 _AI_SECTIONS: tuple[tuple[str, SectionKind], ...] = (
     ("Summary", "summary"),
@@ -142,9 +143,11 @@ def build_snippets(
     atoms = query.positive_atoms
     if limit <= 0 or not atoms:
         return ()
-    # A cheap pre-check in C: an ASCII line without any query word as a substring cannot match. (A line with
-    # accents may match a folded word, so it always gets the full check.)
-    maybe = re.compile("|".join(re.escape(word) for atom in atoms for word in atom.words), re.IGNORECASE)
+    # A cheap pre-check in C: an ASCII line in which no atom occurs as a substring (a phrase's words in a row, with
+    # only separators between them) cannot match. Checking a phrase whole, not word by word, matters: its words
+    # are common on their own ("deep", "credit"), and every line holding one would get the full check. (A line
+    # with accents may match a folded word, so it always gets the full check.)
+    maybe = re.compile("|".join(_SEPARATORS.join(map(re.escape, atom.words)) for atom in atoms), re.IGNORECASE)
     scored: list[tuple[int, int, Snippet]] = []
     best = 0
     for order, (kind, text, who, who_side, start) in enumerate(_candidates(call, speaker, side, maybe)):
