@@ -188,6 +188,7 @@ class SharedPacer:
         """As `Pacer.slot`, across processes; falls back to this process's own window without Redis."""
         member = uuid.uuid4().hex
         admitted = False
+        _sent.set(None)  # until admitted in the shared window (not when this process paces alone)
         async with self._queues[group]:  # this process's waiters queue in order; only the head one asks Redis
             await self._flush_penalty(group)
             while True:
