@@ -32,7 +32,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from urllib.parse import urlsplit
+from urllib.parse import SplitResult, urlsplit
 
 from pydantic import SecretStr
 
@@ -306,17 +306,27 @@ def load_library_settings(environ: Mapping[str, str] = os.environ, *, sandbox: b
     return LibrarySettings(enabled=True, directory=directory, sandbox=sandbox, database_url=database_url)
 
 
-def _database_url(environ: Mapping[str, str]) -> SecretStr | None:
-    """`RINGSENSE_DATABASE_URL`, checked for shape only (the server is reached when the library opens). Messages
-    never repeat the value: it may hold a password."""
-    value = (environ.get(DATABASE_URL_ENV) or "").strip()
+def _split_url(environ: Mapping[str, str], name: str) -> tuple[str, SplitResult] | None:
+    """The variable `name` and its parts; None when unset or blank. The error never repeats the value: a service
+    URL may hold a password."""
+    value = (environ.get(name) or "").strip()
     if not value:
         return None
     try:
         parts = urlsplit(value)
         parts.port  # noqa: B018 - raises ValueError for a malformed port
     except ValueError:
-        raise ConfigurationError(f"{DATABASE_URL_ENV} is not a valid URL.") from None
+        raise ConfigurationError(f"{name} is not a valid URL.") from None
+    return value, parts
+
+
+def _database_url(environ: Mapping[str, str]) -> SecretStr | None:
+    """`RINGSENSE_DATABASE_URL`, checked for shape only (the server is reached when the library opens). Messages
+    never repeat the value: it may hold a password."""
+    split = _split_url(environ, DATABASE_URL_ENV)
+    if split is None:
+        return None
+    value, parts = split
     if parts.scheme not in _POSTGRES_SCHEMES:
         raise ConfigurationError(
             f"{DATABASE_URL_ENV} must be a PostgreSQL URL such as postgresql://ringsense:PASSWORD@db.internal:5432/"
@@ -384,14 +394,10 @@ _REDIS_SCHEMES = ("redis", "rediss", "unix")
 
 def _redis_url(environ: Mapping[str, str]) -> SecretStr | None:
     """RINGSENSE_REDIS_URL, checked; None when unset or blank. Messages never repeat it (it may hold a password)."""
-    value = (environ.get(REDIS_URL_ENV) or "").strip()
-    if not value:
+    split = _split_url(environ, REDIS_URL_ENV)
+    if split is None:
         return None
-    try:
-        parts = urlsplit(value)
-        parts.port  # noqa: B018 - raises ValueError for a malformed port
-    except ValueError:
-        raise ConfigurationError(f"{REDIS_URL_ENV} is not a valid URL.") from None
+    value, parts = split
     if parts.scheme not in _REDIS_SCHEMES:
         raise ConfigurationError(
             f"{REDIS_URL_ENV} must start with redis://, rediss:// (TLS) or unix://, such as "
