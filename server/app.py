@@ -13,7 +13,7 @@ from server import __version__
 
 from .config import Settings
 from .live_resources import register_live_resources
-from .mcp_tools import register_tools
+from .mcp_tools import ToolsServer, register_tools
 from .prompts import register_prompts
 from .resources import register_resources
 from .runtime import ClientFactory, GatewayFactory, Runtime
@@ -69,7 +69,7 @@ def build_server(
         async with runtime.open():
             yield runtime
 
-    mcp = MCPServer(
+    mcp = ToolsServer(
         "ringsense",
         title="RingSense call insights",
         version=__version__,

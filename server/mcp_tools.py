@@ -11,7 +11,7 @@ from typing import Annotated, Any, TypeVar
 
 from mcp.server.mcpserver import Context, MCPServer
 from mcp.server.mcpserver.exceptions import ToolError
-from mcp.types import CallToolResult, TextContent, ToolAnnotations
+from mcp.types import CallToolResult, TextContent, Tool, ToolAnnotations
 from pydantic import BaseModel
 
 import tools.calls
@@ -109,6 +109,39 @@ def tool_result(output: BaseModel) -> CallToolResult:
         content=[TextContent(type="text", text=result_text(output))],
         structured_content=output.model_dump(mode="json"),
     )
+
+
+class ToolsServer(MCPServer):
+    """An `MCPServer` whose `tools/list` leaves out the `title` pydantic gives every argument and every input
+    schema (`"Record Id"` for `record_id`, `"render_transcriptArguments"`): a model reads the names and
+    descriptions, and every conversation pays for the tool definitions in context (about a tenth of them)."""
+
+    async def list_tools(self) -> list[Tool]:
+        return [
+            tool.model_copy(update={"input_schema": untitled(tool.input_schema)}) for tool in await super().list_tools()
+        ]
+
+
+def untitled(schema: dict[str, Any]) -> dict[str, Any]:
+    """`schema` without its generated `title` keywords, at any depth; a property that is itself named `title`
+    stays."""
+    out: dict[str, Any] = {}
+    for key, value in schema.items():
+        if key == "title" and isinstance(value, str):
+            continue
+        if key in ("properties", "$defs") and isinstance(value, dict):
+            out[key] = {name: _untitled_value(sub) for name, sub in value.items()}
+        else:
+            out[key] = _untitled_value(value)
+    return out
+
+
+def _untitled_value(value: Any) -> Any:
+    if isinstance(value, dict):
+        return untitled(value)
+    if isinstance(value, list):
+        return [_untitled_value(item) for item in value]
+    return value
 
 
 def _read_only_tool(mcp: MCPServer, title: str) -> Callable[[F], F]:

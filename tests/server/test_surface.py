@@ -10,6 +10,7 @@ import pytest
 from mcp import MCPError
 from mcp.types import PromptReference, ResourceTemplateReference
 
+from server.mcp_tools import untitled
 from tools.formatting import CONTENT_BEGIN, CONTENT_END
 
 from .conftest import find_call
@@ -50,6 +51,27 @@ async def test_every_tool_has_a_title_annotations_and_an_output_schema(connect):
         assert tool.annotations.open_world_hint is True and tool.annotations.destructive_hint is False
         for name, prop in tool.input_schema.get("properties", {}).items():
             assert prop.get("description"), f"{tool.name}.{name} needs a description"
+        assert '"title"' not in json.dumps(tool.input_schema), f"{tool.name}: generated titles cost context"
+
+
+def test_untitled_drops_generated_titles_at_any_depth_but_keeps_a_property_named_title():
+    schema = {
+        "title": "noteArguments",
+        "type": "object",
+        "properties": {
+            "title": {"title": "Title", "type": "string", "description": "The note's title."},
+            "tags": {"anyOf": [{"type": "array", "items": {"title": "Tag", "type": "string"}}, {"type": "null"}]},
+        },
+        "$defs": {"Tag": {"title": "Tag", "type": "string"}},
+    }
+    assert untitled(schema) == {
+        "type": "object",
+        "properties": {
+            "title": {"type": "string", "description": "The note's title."},
+            "tags": {"anyOf": [{"type": "array", "items": {"type": "string"}}, {"type": "null"}]},
+        },
+        "$defs": {"Tag": {"type": "string"}},
+    }
 
 
 async def test_status_resource_says_sandbox_and_reveals_no_secret(connect, platform):
