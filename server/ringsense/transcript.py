@@ -56,19 +56,27 @@ _TEXT, _START, _END = itemgetter("text"), itemgetter("start"), itemgetter("end")
 
 def _well_formed_columns(lines: list[Any]) -> tuple[list[Any], list[Any], array[float], array[float]] | None:
     """(speaker ids, texts, starts, ends) when every line is exactly what the API documents, checked a column at a
-    time in C (pydantic took ~4 µs a line); None when any line is not, and then pydantic judges line by line."""
+    time in C (pydantic took ~4 µs a line); None when any line is not, and then pydantic judges line by line.
+
+    Every check is one C-level pass: this runs on every insights fetch (0.2 ms of a cache miss before, 0.1 now).
+    """
     try:
         if not lines or set(map(type, lines)) != {dict}:
             return None
         texts = list(map(_TEXT, lines))
-        starts = array("d", map(_START, lines))  # refuses str and None: TypeError
-        ends = array("d", map(_END, lines))
+        "".join(texts)  # refuses anything but strings (TypeError), several times faster than checking each type
+        # Through a list: array() takes a list in one C loop, an iterator one append at a time (twice as slow).
+        starts = array("d", list(map(_START, lines)))  # refuses str and None: TypeError
+        ends = array("d", list(map(_END, lines)))
+        ids = list(map(dict.get, lines, repeat("speakerId")))
+        speakers = dict.fromkeys(ids)  # refuses unhashable ids (TypeError); a few keys left to check
     except (KeyError, TypeError, OverflowError):
         return None
-    ids = list(map(dict.get, lines, repeat("speakerId")))
-    if set(map(type, texts)) != {str} or not set(map(type, ids)) <= {str, type(None)}:
+    if not all(type(speaker) is str or speaker is None for speaker in speakers):
         return None
-    if not (all(map(isfinite, starts)) and all(map(isfinite, ends))):
+    # A sum of finite numbers is finite, and a NaN or an infinity makes it NaN or infinite; one that overflows
+    # only sends these lines to pydantic, which decides precisely.
+    if not (isfinite(sum(starts)) and isfinite(sum(ends))):
         return None
     return ids, texts, starts, ends
 
@@ -121,7 +129,7 @@ class Transcript(Sequence[TranscriptUnit]):
             starts = array("d", map(_START, valid))
             ends = array("d", map(_END, valid))
         transcript = cls.__new__(cls)
-        one_each = {speaker_id: speaker_id for speaker_id in ids}  # one string object per speaker, not per line
+        one_each = dict(zip(ids, ids))  # one string object per speaker, not per line
         transcript._speaker_ids = tuple(map(one_each.__getitem__, ids))
         transcript._texts = tuple(texts)
         transcript._starts = starts

@@ -195,6 +195,38 @@ def test_a_transcript_line_whose_time_is_not_a_finite_number_is_skipped_and_repo
     assert any("Transcript[1] skipped" in w for w in parsed.warnings)
 
 
+@pytest.mark.parametrize(
+    "bad",
+    [
+        pytest.param({"speakerId": "p-2", "text": 42, "start": 1, "end": 2}, id="text not a string"),
+        pytest.param({"speakerId": "p-2", "text": None, "start": 1, "end": 2}, id="text null"),
+        pytest.param({"speakerId": ["p-2"], "text": "Bad.", "start": 1, "end": 2}, id="speaker id a list"),
+        pytest.param({"speakerId": {"id": "p-2"}, "text": "Bad.", "start": 1, "end": 2}, id="speaker id an object"),
+        pytest.param({"speakerId": "p-2", "text": "Bad.", "start": 1, "end": float("-inf")}, id="end -Infinity"),
+        pytest.param(["p-2", "Bad.", 1, 2], id="line not an object"),
+    ],
+)
+def test_a_malformed_transcript_line_among_good_ones_is_judged_line_by_line(bad):
+    """The column-at-a-time check sends anything it does not accept to pydantic, which keeps the good lines."""
+    good = [{"speakerId": "p-1", "text": f"Line {i}.", "start": i * 3.0, "end": i * 3.0 + 1} for i in range(3)]
+    parsed = RecordingInsights.model_validate(body(Transcript=[*good[:2], bad, good[2]]))
+    assert [unit.text for unit in parsed.insights.transcript] == [line["text"] for line in good]
+    assert any("Transcript[2] skipped" in w for w in parsed.warnings)
+
+
+def test_finite_times_whose_sum_overflows_are_kept():
+    lines = [{"speakerId": "p-1", "text": f"Late {i}.", "start": 1.7e308, "end": 1.7e308} for i in range(2)]
+    parsed = RecordingInsights.model_validate(body(Transcript=lines))
+    assert [unit.start for unit in parsed.insights.transcript] == [1.7e308, 1.7e308] and not parsed.warnings
+
+
+def test_transcript_lines_share_one_string_per_speaker():
+    lines = [{"speakerId": "p-" + str(i % 2), "text": "Hi.", "start": i, "end": i + 1} for i in range(6)]
+    transcript = RecordingInsights.model_validate(body(Transcript=lines)).insights.transcript
+    assert len({id(speaker) for speaker in transcript.speaker_ids}) == 2
+    assert transcript.speaker_ids == ("p-0", "p-1") * 3
+
+
 def test_a_transcript_reads_as_a_sequence_of_units_and_by_column():
     lines = [{"speakerId": "p-1", "text": "One.", "start": 0, "end": 1}, {"text": "Two.", "start": 1, "end": 3}]
     transcript = RecordingInsights.model_validate(body(Transcript=lines)).insights.transcript
