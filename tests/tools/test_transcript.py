@@ -281,6 +281,10 @@ def test_turns_of_a_response_are_built_once_and_shared_by_every_page():
             [("dana", "Second.", 5, 6), ("alex", "First.", 1, 2), ("dana", "Same start.", 5, 5.5)], id="unsorted"
         ),
         pytest.param([("alex", "  spaced   out  " * 60, i, i + 1) for i in range(30)], id="whitespace to collapse"),
+        pytest.param(
+            [("alex", "Tab\there.", 0, 1), ("alex", "Unit\x1fseparator.", 1, 2), ("dana", "Bell\x07.", 2, 3)],
+            id="whitespace other than spaces",
+        ),
         pytest.param([], id="empty"),
     ],
 )
@@ -296,10 +300,20 @@ def test_every_whitespace_character_but_the_space_is_unprintable_which_word_coun
     assert [s for s in spaces if s.isprintable()] == [" "]
 
 
+def test_every_ascii_whitespace_character_but_the_space_is_a_control_character_which_word_counting_relies_on():
+    assert [chr(c) for c in range(0x80) if chr(c).isspace() and c >= 0x20] == [" "]
+
+
 @pytest.mark.parametrize("seed", range(5))
-def test_word_counting_agrees_with_split_on_any_spacing(seed: int):
+@pytest.mark.parametrize(
+    "pieces",
+    [
+        pytest.param(["word", "é", " ", "  ", "\t", "\xa0", "\u2003", "\n", "\x1f", "\x07", ""], id="unicode"),
+        pytest.param(["word", " ", "  ", "\t", "\n", "\x0b", "\x1c", "\x1f", "\x07", "\x7f", ""], id="ascii"),
+    ],
+)
+def test_word_counting_agrees_with_split_on_any_spacing(seed: int, pieces: list[str]):
     rng = random.Random(seed)
-    pieces = ["word", "é", " ", "  ", "\t", "\xa0", "\u2003", "\n", ""]
     for _ in range(2000):
         text = "".join(rng.choice(pieces) for _ in range(rng.randint(0, 12)))
         assert _word_count(text) == len(text.split()), repr(text)
