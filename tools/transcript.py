@@ -9,8 +9,8 @@ from __future__ import annotations
 import itertools
 from collections.abc import Sequence
 from dataclasses import dataclass
-from json.encoder import encode_basestring as _json_string  # json.dumps' own string escaping (C), no ASCII-only
 from itertools import compress
+from json.encoder import encode_basestring as _json_string  # json.dumps' own string escaping (C), no ASCII-only
 from operator import eq, lt
 from typing import NamedTuple
 

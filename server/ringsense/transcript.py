@@ -129,7 +129,7 @@ class Transcript(Sequence[TranscriptUnit]):
             starts = array("d", map(_START, valid))
             ends = array("d", map(_END, valid))
         transcript = cls.__new__(cls)
-        one_each = dict(zip(ids, ids))  # one string object per speaker, not per line
+        one_each = dict(zip(ids, ids, strict=True))  # one string object per speaker, not per line
         transcript._speaker_ids = tuple(map(one_each.__getitem__, ids))
         transcript._texts = tuple(texts)
         transcript._starts = starts
