@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
-from typing import TypeVar, get_args
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any, TypeVar, get_args
 
 from server.ringsense.models import ConversationalUnit, InsightType, RecordingInsights, SessionInsights
 
@@ -20,6 +20,7 @@ from .models import (
     Section,
     SessionInsightsResult,
     TimedItem,
+    TranscriptStats,
 )
 from .transcript import Leg, PageRequest, build_turns, place_legs, render_page, transcript_stats
 
@@ -106,11 +107,16 @@ def summarize_recording(
     leg: Leg | None = None,
 ) -> RecordingSummary:
     """Shape one recording's insights; `leg` puts its timestamps on a session's clock."""
-    leg = leg or Leg(record)
+    return RecordingSummary(**_summary_fields(record, sections, detail, leg or Leg(record)))
+
+
+def _summary_fields(record: RecordingInsights, sections: Sequence[Section], detail: Detail, leg: Leg) -> dict[str, Any]:
+    """The fields of a RecordingSummary, gathered before any model is made: the answer is built once, not
+    built and then changed field by field (each assignment to a pydantic model is a validated call)."""
     names = SpeakerDirectory(record)
     found = record.insights
     truncated: dict[str, int] = {}
-    out = RecordingSummary(call=call_info(record, names), speakers=[], warnings=list(record.warnings))
+    out: dict[str, Any] = {"call": call_info(record, names), "warnings": list(record.warnings)}
     wanted = set(sections)
     missing = []
 
@@ -121,50 +127,50 @@ def summarize_recording(
         return present
 
     if "summary" in wanted and has(InsightType.SUMMARY):
-        out.summary = [neutralise(unit.value) for unit in found.summary]
+        out["summary"] = [neutralise(unit.value) for unit in found.summary]
     if "bulleted_summary" in wanted and has(InsightType.BULLETED_SUMMARY):
         bullets = [Bullet(section=u.section, text=neutralise(u.value)) for u in found.bulleted_summary]
-        out.bulleted_summary = _limit(bullets, "bulleted_summary", detail, truncated)
+        out["bulleted_summary"] = _limit(bullets, "bulleted_summary", detail, truncated)
     if "highlights" in wanted and has(InsightType.HIGHLIGHTS):
-        out.highlights = _limit(_timed(found.highlights, names, detail, leg.offset), "highlights", detail, truncated)
+        out["highlights"] = _limit(_timed(found.highlights, names, detail, leg.offset), "highlights", detail, truncated)
     if "next_steps" in wanted and has(InsightType.NEXT_STEPS):
-        out.next_steps = _timed(found.next_steps, names, detail, leg.offset)
+        out["next_steps"] = _timed(found.next_steps, names, detail, leg.offset)
     if "ai_score" in wanted and has(InsightType.AI_SCORE) and found.ai_score:
-        out.ai_score = found.ai_score[0].value
+        out["ai_score"] = found.ai_score[0].value
     if "sentiment" in wanted and has(InsightType.SENTIMENT) and found.sentiment:
-        out.sentiment = found.sentiment[0].value
+        out["sentiment"] = found.sentiment[0].value
     if "call_notes" in wanted and has(InsightType.CALL_NOTES):
         lines = [neutralise(line).strip() for unit in found.call_notes for line in unit.value.splitlines()]
-        out.call_notes = _limit([line for line in lines if line], "call_notes", detail, truncated)
+        out["call_notes"] = _limit([line for line in lines if line], "call_notes", detail, truncated)
     if "other" in wanted and found.other:
-        out.other_insights = {}
+        other: dict[str, list[dict[str, Any]]] = {}
         for kind, units in found.other.items():
             objects = [unit for unit in units if isinstance(unit, dict)]
             if len(objects) < len(units):
-                out.warnings.append(
+                out["warnings"].append(
                     f"insights.{kind}: {len(units) - len(objects)} unit(s) that are not objects skipped"
                 )
-            out.other_insights[neutralise(kind)] = _limit(objects, "other", detail, truncated)
+            other[neutralise(kind)] = _limit(objects, "other", detail, truncated)
+        out["other_insights"] = other
     if "transcript_stats" in wanted and has(InsightType.TRANSCRIPT):
-        out.transcript_stats = transcript_stats(record)
+        out["transcript_stats"] = transcript_stats(record)
     if "transcript" in wanted and has(InsightType.TRANSCRIPT):
         turns = build_turns([leg])
-        out.transcript = render_page(
+        out["transcript"] = render_page(
             turns, [leg], PageRequest(limit=INLINE_TRANSCRIPT_TURNS), record_id=record.source_record_id
         )
     # Speakers last: shaping the insights may have named speakers that speakerInfo did not list.
-    out.speakers = names.speakers
-    out.missing_sections = sorted(set(missing))
-    out.truncated = truncated
+    out["speakers"] = names.speakers
+    out["missing_sections"] = sorted(set(missing))
+    out["truncated"] = truncated
     return out
 
 
-def _record_hint(record_id: str, summary: RecordingSummary) -> str:
+def _record_hint(record_id: str, stats: TranscriptStats | None, truncated: Mapping[str, int]) -> str:
     hint = f"For exact quotes, call render_transcript(record_id='{record_id}') (it pages by turn)."
-    stats = summary.transcript_stats
     if stats is not None and not stats.complete and stats.note:
         hint += " " + stats.note
-    if summary.truncated:
+    if truncated:
         hint += " Some lists were shortened (see `truncated`); pass detail='full' for all items."
     return hint
 
@@ -193,9 +199,9 @@ async def get_insights_by_record(
 def _record_result(
     data_source: DataSource, record: RecordingInsights, sections: Sequence[Section], detail: Detail
 ) -> RecordingInsightsResult:
-    summary = summarize_recording(record, sections, detail)
-    hint = _record_hint(record.source_record_id, summary)
-    return RecordingInsightsResult(**dict(summary), data_source=data_source, hint=hint)
+    fields = _summary_fields(record, sections, detail, Leg(record))
+    hint = _record_hint(record.source_record_id, fields.get("transcript_stats"), fields["truncated"])
+    return RecordingInsightsResult(**fields, data_source=data_source, hint=hint)
 
 
 async def get_insights_by_session(
