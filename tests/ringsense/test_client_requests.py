@@ -3,12 +3,13 @@ fallback, and the insights cache."""
 
 from __future__ import annotations
 
+import sys
 from datetime import UTC, datetime, timedelta, timezone
 
 import anyio
 import pytest
 
-from server.ringsense import InsightType, InvalidIdError, PermissionDeniedError, RingSenseError
+from server.ringsense import InsightType, InvalidIdError, PermissionDeniedError, RingSenseClient, RingSenseError
 from server.sandbox import Fault, SandboxPlatform
 
 from .conftest import (
@@ -18,6 +19,7 @@ from .conftest import (
     SECOND_RECORD_ID,
     SESSION_ID,
     ClientFactory,
+    credentials,
 )
 from .fakes import FakeTime
 from .test_params import HOSTILE_IDS
@@ -356,3 +358,31 @@ async def test_bad_call_log_arguments_are_refused_without_any_request(
     with pytest.raises(InvalidIdError):
         await make_client().list_call_log(**arguments)  # type: ignore[arg-type]
     assert platform.requests == []
+
+
+# -- per-request work ---------------------------------------------------------------------------------
+
+_imports_seen: list[str] | None = None  # filled by the audit hook below while a test listens
+
+
+def _record_imports(event: str, args: tuple[object, ...]) -> None:
+    if event == "import" and _imports_seen is not None:
+        _imports_seen.append(str(args[0]))
+
+
+async def test_a_request_over_real_http_imports_nothing(platform: SandboxPlatform, served_url: str) -> None:
+    """httpcore imports sniffio inside every request; were it missing, each request would pay a failed import
+    (~65 µs). Python raises the `import` audit event only for a module not imported yet, so a steady-state
+    request over a real socket (httpcore, not the ASGI transport) must raise none."""
+    global _imports_seen
+    sys.addaudithook(_record_imports)  # hooks cannot be removed; this one is idle unless a test listens
+    async with RingSenseClient(server_url=served_url, credentials=credentials()) as client:
+        await client.get_record_insights(RECORD_ID)  # first use: modules loaded, connection opened, signed in
+        _imports_seen = []
+        try:
+            await client.get_record_insights(SECOND_RECORD_ID)
+            await client.check_permission()
+            seen, _imports_seen = _imports_seen, None
+        finally:
+            _imports_seen = None
+    assert seen == []
