@@ -124,6 +124,11 @@ class StdioSession:
         await self._tasks.__aexit__(None, None, None)
         self._stderr.close()
 
+    @property
+    def pid(self) -> int:
+        assert self._process is not None
+        return self._process.pid
+
     def stderr_tail(self, limit: int = 3000) -> str:
         self._stderr.seek(0)
         return self._stderr.read().decode(errors="replace")[-limit:]

@@ -9,6 +9,7 @@ work as the first fetch of the real call.
 from __future__ import annotations
 
 import json
+import os
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -46,6 +47,25 @@ async def _timed(action: Callable[[], Awaitable[Any]]) -> float:
     start = time.perf_counter()
     await action()
     return (time.perf_counter() - start) * 1000
+
+
+def server_cpu_ms(pid: int) -> float | None:
+    """CPU time the process `pid` has used, all threads, in ms (Linux schedstat, nanoseconds); None elsewhere.
+
+    Wall-clock ratios on a shared 2-core machine move with the load; the server's own CPU per call does far less.
+    """
+    try:
+        threads = os.listdir(f"/proc/{pid}/task")
+    except OSError:
+        return None
+    total = 0
+    for thread in threads:
+        try:
+            with open(f"/proc/{pid}/task/{thread}/schedstat") as stat:
+                total += int(stat.read().split()[0])
+        except (OSError, ValueError, IndexError):
+            continue  # a worker thread that ended meanwhile
+    return total / 1e6
 
 
 async def _bearer(http: httpx.AsyncClient, jwt: str) -> str:
@@ -101,7 +121,7 @@ async def measure_over_stdio(config: StdioConfig, progress: Callable[[str], None
             await echo()
             raw_bytes = await raw_get(record_id)
 
-            measures = await _latency(config, fresh, record_id, insights, echo, raw_get, progress)
+            measures = await _latency(config, fresh, record_id, insights, echo, raw_get, progress, session.pid)
             measures.append(await _concurrency(config, platform, fresh, insights, raw_get, progress))
             measures += _sizes(default_output, raw_bytes, raw_body)
             measures.append(await _transcript_size(session, record_id, raw_body))
@@ -116,8 +136,11 @@ async def _latency(
     echo: Callable[[], Awaitable[Any]],
     raw_get: Callable[[str], Awaitable[bytes]],
     progress: Callable[[str], None],
+    server_pid: int,
 ) -> list[Measure]:
     samples: dict[str, list[float]] = {"echo": [], "hit": [], "miss": [], "raw": []}
+    # The server's CPU per call (read outside the timed span); the raw GET does not involve the server.
+    server_cpu: dict[str, list[float]] = {"echo": [], "hit": [], "miss": []}
     for i in range(config.rounds):
         miss_id = fresh.take()[0]
         actions: dict[str, Callable[[], Awaitable[Any]]] = {
@@ -128,7 +151,11 @@ async def _latency(
         }
         names = list(actions)
         for name in names[i % 4 :] + names[: i % 4]:
+            before = server_cpu_ms(server_pid)
             samples[name].append(await _timed(actions[name]))
+            after = server_cpu_ms(server_pid)
+            if name in server_cpu and before is not None and after is not None:
+                server_cpu[name].append(after - before)
         if (i + 1) % 25 == 0:
             progress(f"stdio calls {i + 1}/{config.rounds}")
     echo_p50 = median(samples["echo"])
@@ -136,6 +163,7 @@ async def _latency(
     miss_p50 = median(samples["miss"])
     floor_miss = median([e + r for e, r in zip(samples["echo"], samples["raw"], strict=True)])
     common = {"runs": config.rounds}
+    cpu_p50 = {name: round(median(values), 3) for name, values in server_cpu.items() if values}
     return [
         Measure(
             name="`get_insights_by_record` over stdio, cache hit (p50)",
@@ -159,6 +187,9 @@ async def _latency(
             detail={
                 "raw_get_p50_ms": median(samples["raw"]),
                 "echo_p50_ms": echo_p50,
+                # CPU of the server process per call, p50 (empty off Linux): what a miss adds over echo, minus
+                # the GET itself, is our own work.
+                "server_cpu_p50_ms": cpu_p50,
                 "miss_ms": sorted(samples["miss"]),
                 "raw_get_ms": sorted(samples["raw"]),
             },
