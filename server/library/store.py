@@ -25,6 +25,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from typing import TYPE_CHECKING, Literal, Protocol, runtime_checkable
 
+from . import coverage_text
+
 if TYPE_CHECKING:
     from server.ringsense.models import RecordingInsights
 
@@ -95,6 +97,8 @@ class Coverage:
     in the library; `pending` wait for RingSense to finish its analysis (retried with backoff); `not_analysed` were
     never analysed (RingSense gave up, or the owner has no licence); `failed` hit another error and will be retried.
     `unsynced` lists the parts of the range the call log has not been read for: calls there are unknown.
+    `whole_library` is set when the caller gave no start (a search over every indexed call): the range then runs
+    from the library's first known call or synced day, and nothing before it has been read.
     """
 
     date_from: datetime
@@ -107,6 +111,7 @@ class Coverage:
     unsynced: tuple[DateRange, ...] = ()
     last_sync: datetime | None = None
     last_event: datetime | None = None
+    whole_library: bool = False
 
     @property
     def complete(self) -> bool:
@@ -115,31 +120,8 @@ class Coverage:
 
     def describe(self, now: datetime | None = None) -> str:
         """One sentence for a person or a model, e.g.
-        "412 of 430 recorded calls indexed; 18 pending analysis; last sync 3 min ago"."""
-        now = now or datetime.now(UTC)
-        parts = [f"{self.indexed} of {self.recorded} recorded calls indexed"]
-        if self.pending:
-            parts.append(f"{self.pending} pending analysis")
-        if self.not_analysed:
-            parts.append(f"{self.not_analysed} not analysed by RingSense")
-        if self.failed:
-            parts.append(f"{self.failed} failed (will retry)")
-        if self.unsynced:
-            days = sum((gap.end - gap.start).total_seconds() for gap in self.unsynced) / 86400
-            parts.append(f"{days:.1f} days of the range not synced yet (calls there are missing)")
-        parts.append(f"last sync {_ago(self.last_sync, now)}" if self.last_sync else "never synced")
-        return "; ".join(parts)
-
-
-def _ago(moment: datetime, now: datetime) -> str:
-    seconds = max(0, int((now - moment).total_seconds()))
-    if seconds < 60:
-        return "just now"
-    if seconds < 3600:
-        return f"{seconds // 60} min ago"
-    if seconds < 86400:
-        return f"{seconds // 3600} h ago"
-    return f"{seconds // 86400} days ago"
+        "412 of 430 recorded calls indexed; 18 pending analysis; last sync 3 min ago" (see `coverage_text`)."""
+        return coverage_text.describe(self, now or datetime.now(UTC))
 
 
 # --- calls -----------------------------------------------------------------------------------------------------
@@ -497,8 +479,9 @@ class LibraryReader(Protocol):
         """Counts, talk time, AI score and sentiment per group, with a trend and coverage."""
         ...
 
-    async def coverage(self, date_from: datetime, date_to: datetime) -> Coverage:
-        """How complete the library is for `[date_from, date_to)`."""
+    async def coverage(self, date_from: datetime | None, date_to: datetime) -> Coverage:
+        """How complete the library is for `[date_from, date_to)`. `date_from` None: every call the library knows
+        before `date_to`, from its first known call or synced day (the answer has `whole_library` set)."""
         ...
 
     async def get_by_record(self, record_id: str, domain: str = "pbx") -> StoredCall | None:

@@ -112,7 +112,8 @@ async def test_coverage_counts_known_recordings_and_unsynced_days(store: SqliteS
     assert not coverage.complete
     text = coverage.describe(now + timedelta(minutes=3))
     assert text.startswith("0 of 5 recorded calls indexed; 3 pending analysis; 1 not analysed by RingSense")
-    assert "6.0 days of the range not synced yet" in text and text.endswith("last sync 3 min ago")
+    gap = f"{start:%Y-%m-%d %H:%M} UTC → {now - timedelta(days=4):%Y-%m-%d %H:%M} UTC (6 days)"
+    assert f"call log not synced for {gap}: calls there are missing" in text and text.endswith("last sync 3 min ago")
 
 
 async def test_coverage_of_a_fully_synced_and_indexed_range_is_complete(filled: SqliteStore, now: datetime) -> None:
