@@ -212,5 +212,5 @@ StatsGroupBy = Annotated[
 ]
 SearchFrom = Annotated[
     str | None,
-    Field(max_length=MAX_DATE_CHARS, description="Start: YYYY-MM-DD or ISO datetime. Default: a year ago."),
+    Field(max_length=MAX_DATE_CHARS, description="Start: YYYY-MM-DD or ISO datetime. Default: every indexed call."),
 ]

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
 from .calls import parse_when
 from .deps import Deps
 from .errors import ToolFailure
+from .formatting import iso_utc
 from .library import LIBRARY_DATA_SOURCE, Progress, call_brief, coverage_info, library_errors, quote, reader_for
 from .library_models import CallMatch, SearchCallsResult
 
@@ -18,14 +19,21 @@ DEFAULT_SEARCH_LIMIT = 10
 MAX_SEARCH_LIMIT = 50  # the library's own limit (server.library.store.MAX_SEARCH_LIMIT; a test holds them equal)
 MAX_QUERY_CHARS = 500
 SNIPPETS_PER_CALL = 3
-DEFAULT_SEARCH_DAYS = 365  # an open range searches the year RingSense keeps
+EVERY_CALL = datetime.min.replace(tzinfo=UTC)  # a search without date_from reaches back to the first call
 
 
 def _range(date_from: str | None, date_to: str | None, now: datetime) -> tuple[datetime | None, datetime | None]:
+    """The search's bounds (None: open). No default start: a search without date_from searches every indexed call,
+    and its coverage says which dates those are."""
     start = parse_when(date_from, "date_from", end_of_day=False) if date_from else None
     end = parse_when(date_to, "date_to", end_of_day=True) if date_to else None
     if start and end and start >= end:
         raise ToolFailure("date_from is after date_to: swap them, or give a later date_to.")
+    if start and not end and start >= now:
+        raise ToolFailure(
+            f"date_from ({iso_utc(start)}) is in the future: no call is recorded there yet. Give an earlier date_from, "
+            "or leave it out to search every indexed call."
+        )
     return start, end
 
 
@@ -59,8 +67,7 @@ async def search_calls(
         raise ToolFailure(f"query is {len(query)} characters; keep it under {MAX_QUERY_CHARS} (a few words).")
     now = deps.now()
     start, end = _range(date_from, date_to, now)
-    wait_to = end or now
-    reader = await reader_for(deps.library, start or wait_to - timedelta(days=DEFAULT_SEARCH_DAYS), wait_to, progress)
+    reader = await reader_for(deps.library, start or EVERY_CALL, end or now, progress)
     filters = CallFilters(
         date_from=start,
         date_to=end,
@@ -87,6 +94,11 @@ async def search_calls(
         hint += " More calls match: pass cursor with the same query and filters for the next page."
     if not coverage.complete:
         hint += " The library is not complete for this range (see coverage): say so when answering."
+    if page.coverage.whole_library:
+        hint += (
+            f" No date_from: this searched every indexed call, from {coverage.date_from[:10]}; older calls are not in"
+            " the library, so say so if the question reaches further back."
+        )
     return SearchCallsResult(
         query=query,
         total_calls=page.total_calls,

@@ -65,7 +65,7 @@ def describe(coverage: Coverage, now: datetime) -> str:
     parts = []
     if coverage.whole_library:
         if coverage.date_from >= coverage.date_to:
-            parts.append("all indexed calls: the library holds none yet")
+            parts.append(f"all indexed calls before {moment(coverage.date_to)}: none")
         else:
             parts.append(f"all indexed calls, {moment(coverage.date_from)} → {moment(coverage.date_to)}")
     parts.append(f"{coverage.indexed} of {_unit(coverage.recorded, 'recorded call')} indexed")

@@ -799,36 +799,32 @@ class PostgresStore:
         coverage = await self.coverage(query.date_from, query.date_to)
         return queries.aggregate(query, [_call_ref(row) for row in rows], coverage)
 
-    async def coverage(self, date_from: datetime, date_to: datetime) -> Coverage:
-        start, end = _sec(date_from), _sec(date_to)
+    async def coverage(self, date_from: datetime | None, date_to: datetime) -> Coverage:
+        start, end = _sec(date_from or queries.EPOCH), _sec(date_to)
 
-        async def work(db: Connection) -> tuple[dict[str, int], list[tuple[Any, ...]], dict[str, str]]:
+        async def work(db: Connection) -> tuple[dict[str, int], list[tuple[Any, ...]], dict[str, str], Any]:
             counts = await db.execute(
                 "SELECT state, count(*) FROM recordings WHERE started_at >= %s AND started_at < %s GROUP BY state",
                 (start, end),
             )
             synced = await db.execute("SELECT start_at, end_at FROM synced ORDER BY start_at")
             state = await db.execute("SELECT name, value FROM state WHERE name IN ('last_sync', 'last_event')")
+            first = await db.execute("SELECT min(started_at) FROM recordings") if date_from is None else None
             return (
                 {name: int(n) for name, n in await counts.fetchall()},
                 await synced.fetchall(),
                 dict(await state.fetchall()),
+                (await first.fetchone() or (None,))[0] if first is not None else None,
             )
 
-        counts, synced, state = await self._run(work, write=False)
-        covered = [(int(s.timestamp()), int(e.timestamp())) for s, e in synced]
-        gaps = queries.subtract_ranges((_epoch(start) or 0, _epoch(end) or 0), covered)
-        return Coverage(
-            date_from=date_from,
-            date_to=date_to,
-            recorded=sum(counts.values()),
-            indexed=counts.get("indexed", 0),
-            pending=counts.get("pending", 0),
-            not_analysed=counts.get("not_analysed", 0),
-            failed=counts.get("failed", 0),
-            unsynced=tuple(DateRange(_from_epoch(s), _from_epoch(e)) for s, e in gaps),
-            last_sync=_from_epoch(int(state["last_sync"])) if "last_sync" in state else None,
-            last_event=_from_epoch(int(state["last_event"])) if "last_event" in state else None,
+        counts, synced, state, first = await self._run(work, write=False)
+        return queries.coverage(
+            date_from,
+            date_to,
+            counts=counts,
+            synced=[(int(s.timestamp()), int(e.timestamp())) for s, e in synced],
+            state=state,
+            first_recording=int(first.timestamp()) if first is not None else None,
         )
 
     async def status(self) -> LibraryStatus:

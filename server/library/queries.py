@@ -26,6 +26,7 @@ from .store import (
     CallFilters,
     CallRef,
     Coverage,
+    DateRange,
     NextStep,
     NextStepGroup,
     NextStepsQuery,
@@ -43,6 +44,7 @@ __all__ = [
     "SearchPlan",
     "aggregate",
     "check_range",
+    "coverage",
     "group_next_steps",
     "hit",
     "like_escape",
@@ -56,7 +58,7 @@ __all__ = [
 ]
 
 MAX_RANGE_DAYS = 400  # RingSense keeps a year; a wider range is a mistake, not a question
-DEFAULT_SEARCH_DAYS = 365
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)  # the lower bound of a range without one
 _DIRECTIONS = ("Inbound", "Outbound")
 _SIDES = ("internal", "external")
 _TREND_EPSILON = 0.25  # AI-score points: smaller moves are "flat"
@@ -135,10 +137,11 @@ class SearchPlan:
     snippets: int
     fingerprint: str
 
-    def coverage_range(self, now: datetime) -> tuple[datetime, datetime]:
-        end = _aware(self.filters.date_to) if self.filters.date_to else now
-        start = _aware(self.filters.date_from) if self.filters.date_from else end - timedelta(days=DEFAULT_SEARCH_DAYS)
-        return start, end
+    def coverage_range(self, now: datetime) -> tuple[datetime | None, datetime]:
+        """The range the search ran over, for its coverage. No `date_from`: every indexed call (None), since the
+        search has no lower bound either."""
+        start = _aware(self.filters.date_from) if self.filters.date_from else None
+        return start, _aware(self.filters.date_to) if self.filters.date_to else now
 
 
 def _fingerprint(parsed: ParsedQuery, filters: CallFilters) -> str:
@@ -382,6 +385,51 @@ def aggregate(query: StatsQuery, calls: Iterable[CallRef], coverage: Coverage) -
             rows.append(_row(key, labels[key], tallies[key], _trend("halves", *halves[key])))
     totals = _row("all", "all calls", total, _trend("halves", *total_halves))
     return StatsResult(group_by=query.group_by, rows=tuple(rows), totals=totals, coverage=coverage)
+
+
+# --- coverage --------------------------------------------------------------------------------------------------
+
+
+def _from_epoch(seconds: int | str | None) -> datetime | None:
+    return None if seconds is None else datetime.fromtimestamp(int(seconds), UTC)
+
+
+def coverage(
+    date_from: datetime | None,
+    date_to: datetime,
+    *,
+    counts: Mapping[str, int],
+    synced: Sequence[tuple[int, int]],
+    state: Mapping[str, str],
+    first_recording: int | None = None,
+) -> Coverage:
+    """The coverage of `[date_from, date_to)` from what a backend read: recordings of the range by state, the
+    synced ranges (epoch seconds, in order), the `state` table's `last_sync`/`last_event`, and, for `date_from`
+    None (the whole library), the start of its first recording. The whole library's range starts at its first
+    known call or synced day, so its gaps are only those inside what the library knows."""
+    end = int(_aware(date_to).timestamp())
+    shown_from = date_from
+    if date_from is None:
+        known = [synced[0][0]] if synced else []
+        known += [first_recording] if first_recording is not None else []
+        start = min([*known, end])
+        shown_from = datetime.fromtimestamp(start, UTC)
+    else:
+        start = int(_aware(date_from).timestamp())
+    gaps = subtract_ranges((start, end), synced)
+    return Coverage(
+        date_from=shown_from,
+        date_to=date_to,
+        recorded=sum(counts.values()),
+        indexed=counts.get("indexed", 0),
+        pending=counts.get("pending", 0),
+        not_analysed=counts.get("not_analysed", 0),
+        failed=counts.get("failed", 0),
+        unsynced=tuple(DateRange(datetime.fromtimestamp(s, UTC), datetime.fromtimestamp(e, UTC)) for s, e in gaps),
+        last_sync=_from_epoch(state.get("last_sync")),
+        last_event=_from_epoch(state.get("last_event")),
+        whole_library=date_from is None,
+    )
 
 
 # --- ranges ----------------------------------------------------------------------------------------------------

@@ -665,10 +665,10 @@ class SqliteStore:
         coverage = await self.coverage(query.date_from, query.date_to)
         return queries.aggregate(query, [_call_ref(row) for row in rows], coverage)
 
-    async def coverage(self, date_from: datetime, date_to: datetime) -> Coverage:
-        start, end = _ts(date_from), _ts(date_to)
+    async def coverage(self, date_from: datetime | None, date_to: datetime) -> Coverage:
+        start, end = _ts(date_from or queries.EPOCH), _ts(date_to)
 
-        def work(db: sqlite3.Connection) -> tuple[dict[str, int], list[tuple[int, int]], dict[str, str]]:
+        def work(db: sqlite3.Connection) -> tuple[dict[str, int], list[tuple[int, int]], dict[str, str], int | None]:
             counts = dict(
                 db.execute(
                     "SELECT state, count(*) FROM recordings WHERE started_at >= ? AND started_at < ? GROUP BY state",
@@ -677,22 +677,11 @@ class SqliteStore:
             )
             synced = db.execute("SELECT start, end FROM synced ORDER BY start").fetchall()
             state = dict(db.execute("SELECT name, value FROM state WHERE name IN ('last_sync', 'last_event')"))
-            return counts, synced, state
+            first = db.execute("SELECT min(started_at) FROM recordings").fetchone()[0] if date_from is None else None
+            return counts, synced, state, first
 
-        counts, synced, state = await self._run(self._reader, work, write=False)
-        gaps = queries.subtract_ranges((start or 0, end or 0), synced)
-        return Coverage(
-            date_from=date_from,
-            date_to=date_to,
-            recorded=sum(counts.values()),
-            indexed=counts.get("indexed", 0),
-            pending=counts.get("pending", 0),
-            not_analysed=counts.get("not_analysed", 0),
-            failed=counts.get("failed", 0),
-            unsynced=tuple(DateRange(_dt(s), _dt(e)) for s, e in gaps),  # type: ignore[arg-type]
-            last_sync=_dt(int(state["last_sync"])) if "last_sync" in state else None,
-            last_event=_dt(int(state["last_event"])) if "last_event" in state else None,
-        )
+        counts, synced, state, first = await self._run(self._reader, work, write=False)
+        return queries.coverage(date_from, date_to, counts=counts, synced=synced, state=state, first_recording=first)
 
     async def status(self) -> LibraryStatus:
         def work(db: sqlite3.Connection) -> tuple[Any, ...]:

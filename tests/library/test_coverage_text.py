@@ -97,8 +97,7 @@ def test_a_whole_library_coverage_says_what_was_searched_and_what_lies_before_it
 
 
 def test_an_empty_whole_library_coverage_says_the_library_holds_nothing() -> None:
-    text = _coverage(date_from=NOW, recorded=0, indexed=0, pending=0, whole_library=True, last_sync=None)
-    assert (
-        text.describe(NOW)
-        == "all indexed calls: the library holds none yet; 0 of 0 recorded calls indexed; never synced"
+    empty = _coverage(date_from=NOW, recorded=0, indexed=0, pending=0, whole_library=True, last_sync=None)
+    assert empty.describe(NOW) == (
+        "all indexed calls before 2026-11-30 10:10 UTC: none; 0 of 0 recorded calls indexed; never synced"
     )

@@ -121,3 +121,36 @@ async def test_coverage_of_a_fully_synced_and_indexed_range_is_complete(filled: 
     await filled.mark_synced(start, end, at=now)
     coverage = await filled.coverage(start, end)
     assert coverage.complete and coverage.indexed == coverage.recorded > 0
+
+
+async def test_coverage_without_a_start_describes_the_whole_library_and_its_gaps(
+    store: SqliteStore, now: datetime
+) -> None:
+    """A search without date_from reaches every call: its coverage runs from the first call the library knows, with
+    only the gaps inside that, never a year of guessed range."""
+    days = [20, 10, 3]
+    await store.note_recordings([RecordingEntry("pbx", f"r{d}", f"s{d}", now - timedelta(days=d)) for d in days])
+    await store.mark_synced(now - timedelta(days=12), now - timedelta(days=5), at=now)
+    await store.mark_synced(now - timedelta(days=4), now, at=now)
+    coverage = await store.coverage(None, now)
+    assert coverage.whole_library and coverage.date_from == now - timedelta(days=20) and coverage.recorded == 3
+    assert [(gap.start, gap.end) for gap in coverage.unsynced] == [
+        (now - timedelta(days=20), now - timedelta(days=12)),
+        (now - timedelta(days=5), now - timedelta(days=4)),
+    ]
+    assert coverage.describe(now).startswith(f"all indexed calls, {now - timedelta(days=20):%Y-%m-%d %H:%M} UTC → ")
+
+
+async def test_coverage_without_a_start_starts_at_the_first_synced_day_when_it_is_older(
+    store: SqliteStore, now: datetime
+) -> None:
+    await store.note_recordings([RecordingEntry("pbx", "r1", "s1", now - timedelta(days=2))])
+    await store.mark_synced(now - timedelta(days=31), now, at=now)
+    coverage = await store.coverage(None, now)
+    assert coverage.date_from == now - timedelta(days=31) and coverage.unsynced == () and coverage.complete is False
+
+
+async def test_coverage_of_an_empty_library_without_a_start_is_empty(store: SqliteStore, now: datetime) -> None:
+    coverage = await store.coverage(None, now)
+    assert coverage.whole_library and coverage.date_from == coverage.date_to == now and coverage.recorded == 0
+    assert coverage.describe(now).startswith("all indexed calls before")

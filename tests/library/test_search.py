@@ -198,3 +198,12 @@ async def test_text_in_other_scripts_is_found_and_marked(
     assert page.total_calls == 1
     snippet = page.hits[0].snippets[0]
     assert snippet.text == line and len(snippet.marks) == 1
+
+
+async def test_a_search_without_a_start_reports_the_coverage_of_every_indexed_call(filled: SqliteStore) -> None:
+    everything = await filled.search(SearchQuery("", limit=50))
+    first = min(hit.call.started_at for hit in everything.hits if hit.call.started_at)
+    assert everything.coverage.whole_library and everything.coverage.date_from == first
+    assert everything.coverage.recorded == everything.total_calls
+    bounded = await filled.search(SearchQuery("", CallFilters(date_from=first), limit=50))
+    assert not bounded.coverage.whole_library and bounded.coverage.date_from == first

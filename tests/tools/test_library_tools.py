@@ -11,7 +11,7 @@ import anyio
 import pytest
 
 from server.config import LibrarySettings
-from server.library_service import LibraryService
+from server.library_service import CATCH_UP_DAYS, LibraryService
 from server.sandbox import SandboxPlatform
 from server.sandboxed import client_for
 from tools import insights, render, rollups, search
@@ -60,6 +60,31 @@ async def test_every_search_answer_states_its_coverage(library_deps: Deps, platf
     assert result.coverage.text.startswith(_coverage_line(platform).split("; last sync")[0])
     assert result.coverage.pending == 1 and not result.coverage.complete
     assert "not complete" in result.hint
+
+
+async def test_a_search_without_dates_says_it_searched_every_indexed_call_and_since_when(
+    library_deps: Deps,
+) -> None:
+    """Not a year of guessed range: the dates the library holds, with no gap the sync did not leave."""
+    first_synced = (datetime.now(UTC) - timedelta(days=CATCH_UP_DAYS)).date()
+    result = await search.search_calls(library_deps, query="credit")
+    assert result.coverage.date_from == f"{first_synced}T00:00:00Z"
+    assert result.coverage.text.startswith(f"all indexed calls, {first_synced} → ")
+    assert "not synced" not in result.coverage.text and f"nothing before {first_synced} synced" in result.coverage.text
+    assert "every indexed call" in result.hint
+
+
+async def test_a_search_until_a_date_covers_every_indexed_call_before_it(library_deps: Deps) -> None:
+    everything = await search.search_calls(library_deps, query="credit")
+    result = await search.search_calls(library_deps, query="credit", date_to=_days_ago(10))
+    assert result.coverage.text.startswith(f"all indexed calls, {everything.coverage.date_from[:10]} → ")
+    assert result.coverage.date_to.startswith(_days_ago(10))
+    assert 0 < result.coverage.recorded < everything.coverage.recorded
+
+
+async def test_a_search_from_a_future_date_is_refused_with_what_to_do(library_deps: Deps) -> None:
+    with pytest.raises(ToolFailure, match=r"in the future.*leave it out"):
+        await search.search_calls(library_deps, query="credit", date_from=_days_ago(-3))
 
 
 @pytest.mark.parametrize(
