@@ -170,6 +170,9 @@ class _Connection:
         self.db.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
         self.db.execute("PRAGMA foreign_keys = ON")
         self.db.execute("PRAGMA synchronous = NORMAL")  # with WAL: durable across a process crash
+        # The owner filter compares folded name words, as PostgreSQL's `owner_words` column holds them: SQLite's
+        # lower() folds ASCII only, so "jose" would miss José.
+        self.db.create_function("name_words", 1, queries.spaced_name_words, deterministic=True)
 
     def close(self) -> None:
         with self.lock:
@@ -777,7 +780,7 @@ def _owner_clause(owner: str) -> tuple[str, list[Any]]:
     owner_words = queries.name_words(owner)
     if owner.strip().isdigit() or not owner_words:
         return "c.owner_extension_id = ?", [owner.strip()]
-    likes = " AND ".join("(' ' || lower(c.owner_name) || ' ') LIKE ? ESCAPE '\\'" for _ in owner_words)
+    likes = " AND ".join("name_words(c.owner_name) LIKE ? ESCAPE '\\'" for _ in owner_words)
     return f"({likes})", [f"% {queries.like_escape(word)}%" for word in owner_words]
 
 

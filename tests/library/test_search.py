@@ -207,3 +207,60 @@ async def test_a_search_without_a_start_reports_the_coverage_of_every_indexed_ca
     assert everything.coverage.recorded == everything.total_calls
     bounded = await filled.search(SearchQuery("", CallFilters(date_from=first), limit=50))
     assert not bounded.coverage.whole_library and bounded.coverage.date_from == first
+
+
+def _accented_call(dataset: Dataset) -> dict:  # type: ignore[type-arg]
+    """A sample call whose owner is José Núñez-O'Brien and whose customer is Zoë Ångström."""
+    import copy
+
+    from .conftest import sample_bodies
+
+    body = copy.deepcopy(sample_bodies(dataset)["sales-discovery"][0])
+    body["sourceRecordId"] = "accented-1"
+    body["speakerInfo"][0]["name"] = "José Núñez-O'Brien"
+    body["speakerInfo"][1]["name"] = "Zoë Ångström"
+    return body
+
+
+@pytest.mark.parametrize("owner", ["jose", "José", "JOSE", "nunez", "Núñez", "brien", "o'brien", "jose nunez"])
+async def test_the_owner_filter_ignores_accents_case_and_punctuation_on_every_backend(
+    store: SqliteStore,
+    dataset: Dataset,
+    now,
+    owner: str,  # type: ignore[no-untyped-def]
+) -> None:
+    """The same owner finds the same calls on SQLite and PostgreSQL: folded as query words are."""
+    from server.library import NextStepsQuery, StatsQuery
+    from server.library.ingest import ingest
+
+    await ingest(store, _accented_call(dataset))
+    page = await store.search(SearchQuery("", CallFilters(owner=owner)))
+    assert [hit.call.owner_name for hit in page.hits] == ["José Núñez-O'Brien"]
+    month = (now - timedelta(days=40), now + timedelta(minutes=1))
+    steps = await store.next_steps(NextStepsQuery(*month, owner=owner))
+    assert [group.label for group in steps.groups] == ["José Núñez-O'Brien"]
+    stats = await store.stats(StatsQuery(*month, owner=owner))
+    assert stats.totals.calls == 1
+
+
+@pytest.mark.parametrize("owner", ["josef", "nunez jose maria", "zoe"])
+async def test_the_owner_filter_needs_every_word_to_start_a_word_of_the_name(
+    store: SqliteStore, dataset: Dataset, owner: str
+) -> None:
+    from server.library.ingest import ingest
+
+    await ingest(store, _accented_call(dataset))
+    assert (await store.search(SearchQuery("", CallFilters(owner=owner)))).total_calls == 0
+
+
+@pytest.mark.parametrize("speaker", ["Zoe", "ZOË", "zoe angstrom", "Ångström"])
+async def test_the_speaker_filter_ignores_accents_and_case_on_every_backend(
+    store: SqliteStore, dataset: Dataset, speaker: str
+) -> None:
+    from server.library.ingest import ingest
+
+    await ingest(store, _accented_call(dataset))
+    page = await store.search(SearchQuery("", CallFilters(speaker=speaker)))
+    assert page.total_calls == 1
+    said = await store.search(SearchQuery("QuickBooks", CallFilters(speaker=speaker)))
+    assert said.hits and all(s.speaker == "Zoë Ångström" for h in said.hits for s in h.snippets)
