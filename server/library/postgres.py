@@ -39,24 +39,17 @@ from psycopg_pool import AsyncConnectionPool, PoolTimeout
 
 from . import queries
 from .errors import LibraryError, LibrarySchemaError, LibraryUnavailableError
-from .ingest import parse_insights
 from .postgres_text import any_tsquery, tsvector_parts
+from .sql_reads import CALL_COLUMNS, WIDTH, Dialect, SqlReads, call_ref, search_frame
 from .store import (
     CallDocument,
-    CallRef,
-    Coverage,
     DateRange,
     LibraryStatus,
     MonthCoverage,
-    NextStepsQuery,
-    NextStepsResult,
     RecordingEntry,
     RecordingState,
     SearchPage,
     SearchQuery,
-    StatsQuery,
-    StatsResult,
-    StoredCall,
     UpsertOutcome,
 )
 
@@ -371,38 +364,26 @@ _UPSERT_CALL = """INSERT INTO calls AS c (domain, record_id, session_id, title, 
 
 # --- the store -------------------------------------------------------------------------------------------------
 
-_CALL_FIELDS = (
-    "id", "record_id", "session_id", "domain", "title", "started_at", "duration", "direction",
-    "owner_extension_id", "owner_name", "external_number", "ai_score", "sentiment",
-)  # fmt: skip
-_CALL_COLUMNS = ", ".join(f"c.{name}" for name in _CALL_FIELDS)
-_WIDTH = len(_CALL_FIELDS)
-
-
-def _call_ref(row: Sequence[Any]) -> CallRef:
-    return CallRef(
-        record_id=row[1],
-        session_id=row[2],
-        domain=row[3],
-        title=row[4],
-        started_at=_utc(row[5]),
-        duration_seconds=row[6],
-        direction=row[7],
-        owner_extension_id=row[8],
-        owner_name=row[9],
-        external_number=row[10],
-        ai_score=row[11],
-        sentiment=row[12],
-    )
-
-
 Connection = psycopg.AsyncConnection[Any]
 
+_DIALECT = Dialect(
+    mark="%s",
+    owner_words="c.owner_words",
+    synced=(
+        "SELECT extract(epoch FROM start_at)::bigint, extract(epoch FROM end_at)::bigint FROM synced ORDER BY start_at"
+    ),
+    to_db=_sec,
+    time=_utc,
+    day=lambda day: day,
+    modified=_utc,
+)
 
-class PostgresStore:
+
+class PostgresStore(SqlReads):
     """The PostgreSQL `LibraryStore`. Make one with `open_store(url)`; close with `aclose()`."""
 
     backend = "postgresql"
+    dialect = _DIALECT
 
     def __init__(self, url: str, pool: AsyncConnectionPool[Connection]) -> None:
         self.location = redact_url(url)
@@ -710,31 +691,7 @@ class PostgresStore:
 
         await self._run(work, write=True)
 
-    # -- reads -------------------------------------------------------------------------------------------------
-
-    async def get_by_record(self, record_id: str, domain: str = "pbx") -> StoredCall | None:
-        found = await self._stored("c.domain = %s AND c.record_id = %s", (domain, record_id))
-        return found[0] if found else None
-
-    async def get_by_session(self, session_id: str, domain: str = "pbx") -> list[StoredCall]:
-        return await self._stored("c.domain = %s AND c.session_id = %s", (domain, session_id))
-
-    async def _stored(self, where: str, params: tuple[Any, ...]) -> list[StoredCall]:
-        rows = await self._all(
-            f"SELECT {_CALL_COLUMNS}, c.last_modified, c.indexed_at, c.source, j.insights "
-            f"FROM calls c JOIN call_json j ON j.id = c.id WHERE {where} ORDER BY c.started_at NULLS FIRST, c.id",
-            params,
-        )
-        return [
-            StoredCall(
-                call=_call_ref(row),
-                insights=parse_insights(zlib.decompress(row[-1])),
-                last_modified_time=_utc(row[-4]),
-                indexed_at=_utc(row[-3]) or datetime.now(UTC),
-                source=row[-2],
-            )
-            for row in rows
-        ]
+    # -- reads (next steps, stats, coverage and stored calls: sql_reads.SqlReads) ----------------------------------
 
     async def search(self, query: SearchQuery) -> SearchPage:
         plan = queries.plan_search(query)
@@ -756,76 +713,9 @@ class PostgresStore:
         hits = []
         for row in rows:
             call = json.loads(zlib.decompress(blobs[row[0]])) if row[0] in blobs else None
-            hits.append(queries.hit(_call_ref(row), float(row[_WIDTH]), call, plan))
+            hits.append(queries.hit(call_ref(row, self.dialect), float(row[WIDTH]), call, plan))
         coverage = await self.coverage(*plan.coverage_range(self.clock()))
         return queries.search_page(plan, hits, total, coverage)
-
-    async def next_steps(self, query: NextStepsQuery) -> NextStepsResult:
-        queries.check_range(query.date_from, query.date_to)
-        sql = (
-            f"SELECT {_CALL_COLUMNS}, n.text, n.speaker, n.speaker_side, n.start, n.evidence, n.evidence_speaker, "
-            "n.due, n.due_date FROM next_steps n JOIN calls c ON c.id = n.call_id "
-            "WHERE c.started_at >= %s AND c.started_at < %s"
-        )
-        params: list[Any] = [_sec(query.date_from), _sec(query.date_to)]
-        where, extra = _owner_direction(query.owner, query.direction)
-        sql += where + " ORDER BY c.started_at, c.id, n.position"
-        rows = await self._all(sql, params + extra)
-        refs: dict[int, CallRef] = {}
-        steps = []
-        for row in rows:
-            ref = refs.get(row[0])
-            if ref is None:
-                ref = refs[row[0]] = _call_ref(row)
-            text, speaker, side, start, evidence, evidence_speaker, due, due_date = row[_WIDTH:]
-            steps.append(queries.next_step(ref, text, speaker, side, start, evidence, evidence_speaker, due, due_date))
-        coverage = await self.coverage(query.date_from, query.date_to)
-        return queries.group_next_steps(query, steps, coverage)
-
-    async def stats(self, query: StatsQuery) -> StatsResult:
-        queries.check_range(query.date_from, query.date_to)
-        sql = f"SELECT {_CALL_COLUMNS} FROM calls c WHERE c.started_at >= %s AND c.started_at < %s"
-        params: list[Any] = [_sec(query.date_from), _sec(query.date_to)]
-        where, extra = _owner_direction(query.owner, query.direction)
-        sql += where
-        params += extra
-        if query.phone_number:
-            sql += " AND c.numbers LIKE %s"
-            params.append(f"%{queries.phone_digits(query.phone_number)} %")
-        if query.domain:
-            sql += " AND c.domain = %s"
-            params.append(query.domain)
-        rows = await self._all(sql, params)
-        coverage = await self.coverage(query.date_from, query.date_to)
-        return queries.aggregate(query, [_call_ref(row) for row in rows], coverage)
-
-    async def coverage(self, date_from: datetime | None, date_to: datetime) -> Coverage:
-        start, end = _sec(date_from or queries.EPOCH), _sec(date_to)
-
-        async def work(db: Connection) -> tuple[dict[str, int], list[tuple[Any, ...]], dict[str, str], Any]:
-            counts = await db.execute(
-                "SELECT state, count(*) FROM recordings WHERE started_at >= %s AND started_at < %s GROUP BY state",
-                (start, end),
-            )
-            synced = await db.execute("SELECT start_at, end_at FROM synced ORDER BY start_at")
-            state = await db.execute("SELECT name, value FROM state WHERE name IN ('last_sync', 'last_event')")
-            first = await db.execute("SELECT min(started_at) FROM recordings") if date_from is None else None
-            return (
-                {name: int(n) for name, n in await counts.fetchall()},
-                await synced.fetchall(),
-                dict(await state.fetchall()),
-                (await first.fetchone() or (None,))[0] if first is not None else None,
-            )
-
-        counts, synced, state, first = await self._run(work, write=False)
-        return queries.coverage(
-            date_from,
-            date_to,
-            counts=counts,
-            synced=[(int(s.timestamp()), int(e.timestamp())) for s, e in synced],
-            state=state,
-            first_recording=int(first.timestamp()) if first is not None else None,
-        )
 
     async def status(self) -> LibraryStatus:
         async def work(db: Connection) -> tuple[Any, ...]:
@@ -886,28 +776,6 @@ async def _set(db: Connection, name: str, value: str) -> None:
     )
 
 
-def _owner_direction(owner: str | None, direction: str | None) -> tuple[str, list[Any]]:
-    sql, params = "", []
-    if owner:
-        clause, values = _owner_clause(owner)
-        sql += f" AND {clause}"
-        params += values
-    if direction:
-        sql += " AND c.direction = %s"
-        params.append(direction)
-    return sql, params
-
-
-def _owner_clause(owner: str) -> tuple[str, list[Any]]:
-    """An extension id matches exactly; otherwise every word must start a word of the owner's name (folded as
-    the query words are, so "jose" finds José)."""
-    owner_words = queries.name_words(owner)
-    if owner.strip().isdigit() or not owner_words:
-        return "c.owner_extension_id = %s", [owner.strip()]
-    likes = " AND ".join("c.owner_words LIKE %s" for _ in owner_words)
-    return f"({likes})", [f"% {queries.like_escape(word)}%" for word in owner_words]
-
-
 # A group's score: calls whose title or AI sections (slot 0: summary, highlights, next steps, notes) match rank
 # first — the call is about it — ordered by `ts_rank` there (normalised by length, as bm25 favours the shorter
 # text); then by how many parts of the transcript match. `ts_rank` reads the whole tsvector, so it runs on the
@@ -946,48 +814,11 @@ def _search_sql(plan: queries.SearchPlan) -> tuple[str, list[Any]]:
         ctes.append(f"sp AS (SELECT DISTINCT t.call_id FROM call_text t WHERE true{speaker_sql})")
         params += speaker_params
 
-    if groups:
-        score = " + ".join(f"g{i}.score" for i in range(len(groups)))
-        joins = "".join(f" JOIN g{i} ON g{i}.call_id = g0.call_id" for i in range(1, len(groups)))
-        source = f"g0{joins} JOIN calls c ON c.id = g0.call_id"
-        order = "score DESC, c.started_at DESC NULLS LAST, c.id"
-    else:
-        score = "0.0"
-        source = "calls c" + (" JOIN sp ON sp.call_id = c.id" if speaker_sql else "")
-        order = "c.started_at DESC NULLS LAST, c.id"
-    where = ["true"]
-    if plan.parsed.none_of:
-        where.append("c.id NOT IN (SELECT call_id FROM nx)")
-    filters = plan.filters
-    if filters.date_from is not None:
-        where.append("c.started_at >= %s")
-        params.append(_sec(filters.date_from))
-    if filters.date_to is not None:
-        where.append("c.started_at < %s")
-        params.append(_sec(filters.date_to))
-    if filters.direction:
-        where.append("c.direction = %s")
-        params.append(filters.direction)
-    if filters.domain:
-        where.append("c.domain = %s")
-        params.append(filters.domain)
-    if filters.owner:
-        clause, values = _owner_clause(filters.owner)
-        where.append(clause)
-        params += values
-    if filters.phone_number:
-        where.append("c.numbers LIKE %s")
-        params.append(f"%{queries.phone_digits(filters.phone_number)} %")
-    if filters.min_score is not None:
-        where.append("c.ai_score >= %s")
-        params.append(filters.min_score)
-    if filters.max_score is not None:
-        where.append("c.ai_score <= %s")
-        params.append(filters.max_score)
+    source, score, conditions, filter_params = search_frame(plan, _DIALECT, speaker=bool(speaker_sql))
+    order = "score DESC, c.started_at DESC NULLS LAST, c.id" if groups else "c.started_at DESC NULLS LAST, c.id"
     with_ctes = f"WITH {', '.join(ctes)} " if ctes else ""
     sql = (
-        f"{with_ctes}SELECT {_CALL_COLUMNS}, {score} AS score, count(*) OVER () AS total "
-        f"FROM {source} WHERE {' AND '.join(where)} ORDER BY {order} LIMIT %s OFFSET %s"
+        f"{with_ctes}SELECT {CALL_COLUMNS}, {score} AS score, count(*) OVER () AS total "
+        f"FROM {source}{conditions} ORDER BY {order} LIMIT ? OFFSET ?"
     )
-    params += [plan.limit, plan.offset]
-    return sql, params
+    return _DIALECT.sql(sql), [*params, *filter_params, plan.limit, plan.offset]

@@ -35,22 +35,16 @@ import pydantic_core
 from . import queries
 from .errors import LibraryError, LibrarySchemaError, LibraryUnavailableError
 from .ingest import build_document, parse_insights
+from .sql_reads import CALL_COLUMNS, Dialect, SqlReads, call_ref, search_frame
 from .store import (
     CallDocument,
-    CallRef,
-    Coverage,
     DateRange,
     LibraryStatus,
     MonthCoverage,
-    NextStepsQuery,
-    NextStepsResult,
     RecordingEntry,
     RecordingState,
     SearchPage,
     SearchQuery,
-    StatsQuery,
-    StatsResult,
-    StoredCall,
     UpsertOutcome,
 )
 
@@ -155,6 +149,17 @@ def _dt(seconds: int | float | None) -> datetime | None:
     return None if seconds is None else datetime.fromtimestamp(seconds, UTC)
 
 
+_DIALECT = Dialect(
+    mark="?",
+    owner_words="name_words(c.owner_name)",
+    synced="SELECT start, end FROM synced ORDER BY start",
+    to_db=_ts,
+    time=_dt,
+    day=lambda text: date.fromisoformat(text) if text else None,
+    modified=lambda text: datetime.fromisoformat(text) if text else None,  # ISO-8601, as written by upsert
+)
+
+
 def _busy(error: sqlite3.OperationalError) -> bool:
     text = str(error).lower()
     return "locked" in text or "busy" in text
@@ -250,10 +255,11 @@ async def open_store(path: Path) -> SqliteStore:
     return SqliteStore(path, writer, reader)
 
 
-class SqliteStore:
+class SqliteStore(SqlReads):
     """The SQLite `LibraryStore`. Make one with `open_store(path)`; close with `aclose()`."""
 
     backend = "sqlite"
+    dialect = _DIALECT
 
     def __init__(self, path: Path, writer: _Connection, reader: _Connection) -> None:
         self.path = path
@@ -563,34 +569,10 @@ class SqliteStore:
 
         await self._run(self._writer, work, write=True)
 
-    # -- reads -------------------------------------------------------------------------------------------------
+    # -- reads (next steps, stats, coverage and stored calls: sql_reads.SqlReads) ----------------------------------
 
-    async def get_by_record(self, record_id: str, domain: str = "pbx") -> StoredCall | None:
-        found = await self._stored("c.domain = ? AND c.record_id = ?", (domain, record_id))
-        return found[0] if found else None
-
-    async def get_by_session(self, session_id: str, domain: str = "pbx") -> list[StoredCall]:
-        return await self._stored("c.domain = ? AND c.session_id = ?", (domain, session_id))
-
-    async def _stored(self, where: str, params: tuple[Any, ...]) -> list[StoredCall]:
-        def work(db: sqlite3.Connection) -> list[tuple[Any, ...]]:
-            sql = (
-                f"SELECT {_CALL_COLUMNS}, c.last_modified, c.indexed_at, c.source, j.insights "
-                "FROM calls c JOIN call_json j ON j.id = c.id "
-            )
-            return db.execute(sql + f"WHERE {where} ORDER BY c.started_at, c.id", params).fetchall()
-
-        rows = await self._run(self._reader, work, write=False)
-        return [
-            StoredCall(
-                call=_call_ref(row),
-                insights=parse_insights(zlib.decompress(row[-1])),
-                last_modified_time=datetime.fromisoformat(row[-4]) if row[-4] else None,
-                indexed_at=_dt(row[-3]) or datetime.now(UTC),
-                source=row[-2],
-            )
-            for row in rows
-        ]
+    async def _all(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
+        return await self._run(self._reader, lambda db: db.execute(sql, params).fetchall(), write=False)
 
     async def search(self, query: SearchQuery) -> SearchPage:
         plan = queries.plan_search(query)
@@ -606,7 +588,7 @@ class SqliteStore:
             if not ids:
                 return [], len(matches), scores, {}
             marks = ", ".join("?" * len(ids))
-            rows = db.execute(f"SELECT {_CALL_COLUMNS} FROM calls c WHERE c.id IN ({marks})", ids).fetchall()
+            rows = db.execute(f"SELECT {CALL_COLUMNS} FROM calls c WHERE c.id IN ({marks})", ids).fetchall()
             rows.sort(key=lambda row: ids.index(row[0]))
             blobs: dict[int, bytes] = {}
             if plan.snippets:
@@ -619,72 +601,9 @@ class SqliteStore:
         for row in rows:
             # pydantic-core's JSON parser (Rust) reads a call about twice as fast as `json.loads`.
             call = pydantic_core.from_json(zlib.decompress(blobs[row[0]])) if row[0] in blobs else None
-            hits.append(queries.hit(_call_ref(row), -scores[row[0]], call, plan))
+            hits.append(queries.hit(call_ref(row, self.dialect), -scores[row[0]], call, plan))
         coverage = await self.coverage(*plan.coverage_range(self.clock()))
         return queries.search_page(plan, hits, total, coverage)
-
-    async def next_steps(self, query: NextStepsQuery) -> NextStepsResult:
-        queries.check_range(query.date_from, query.date_to)
-        sql = (
-            f"SELECT {_CALL_COLUMNS}, n.text, n.speaker, n.speaker_side, n.start, n.evidence, n.evidence_speaker, "
-            "n.due, n.due_date FROM next_steps n JOIN calls c ON c.id = n.call_id "
-            "WHERE c.started_at >= ? AND c.started_at < ?"
-        )
-        params: list[Any] = [_ts(query.date_from), _ts(query.date_to)]
-        where, extra = _owner_direction(query.owner, query.direction)
-        sql += where + " ORDER BY c.started_at, c.id, n.position"
-        rows = await self._run(self._reader, lambda db: db.execute(sql, params + extra).fetchall(), write=False)
-        refs: dict[int, CallRef] = {}
-        steps = []
-        width = len(_CALL_FIELDS)
-        for row in rows:
-            ref = refs.get(row[0])
-            if ref is None:
-                ref = refs[row[0]] = _call_ref(row)
-            text, speaker, side, start, evidence, evidence_speaker, due, due_date = row[width:]
-            steps.append(
-                queries.next_step(
-                    ref, text, speaker, side, start, evidence, evidence_speaker, due,
-                    date.fromisoformat(due_date) if due_date else None,
-                )
-            )  # fmt: skip
-        coverage = await self.coverage(query.date_from, query.date_to)
-        return queries.group_next_steps(query, steps, coverage)
-
-    async def stats(self, query: StatsQuery) -> StatsResult:
-        queries.check_range(query.date_from, query.date_to)
-        sql = f"SELECT {_CALL_COLUMNS} FROM calls c WHERE c.started_at >= ? AND c.started_at < ?"
-        params: list[Any] = [_ts(query.date_from), _ts(query.date_to)]
-        where, extra = _owner_direction(query.owner, query.direction)
-        sql += where
-        params += extra
-        if query.phone_number:
-            sql += " AND c.numbers LIKE ? ESCAPE '\\'"
-            params.append(f"%{queries.phone_digits(query.phone_number)} %")
-        if query.domain:
-            sql += " AND c.domain = ?"
-            params.append(query.domain)
-        rows = await self._run(self._reader, lambda db: db.execute(sql, params).fetchall(), write=False)
-        coverage = await self.coverage(query.date_from, query.date_to)
-        return queries.aggregate(query, [_call_ref(row) for row in rows], coverage)
-
-    async def coverage(self, date_from: datetime | None, date_to: datetime) -> Coverage:
-        start, end = _ts(date_from or queries.EPOCH), _ts(date_to)
-
-        def work(db: sqlite3.Connection) -> tuple[dict[str, int], list[tuple[int, int]], dict[str, str], int | None]:
-            counts = dict(
-                db.execute(
-                    "SELECT state, count(*) FROM recordings WHERE started_at >= ? AND started_at < ? GROUP BY state",
-                    (start, end),
-                ).fetchall()
-            )
-            synced = db.execute("SELECT start, end FROM synced ORDER BY start").fetchall()
-            state = dict(db.execute("SELECT name, value FROM state WHERE name IN ('last_sync', 'last_event')"))
-            first = db.execute("SELECT min(started_at) FROM recordings").fetchone()[0] if date_from is None else None
-            return counts, synced, state, first
-
-        counts, synced, state, first = await self._run(self._reader, work, write=False)
-        return queries.coverage(date_from, date_to, counts=counts, synced=synced, state=state, first_recording=first)
 
     async def status(self) -> LibraryStatus:
         def work(db: sqlite3.Connection) -> tuple[Any, ...]:
@@ -722,29 +641,6 @@ class SqliteStore:
 
 # --- SQL building blocks ---------------------------------------------------------------------------------------
 
-_CALL_FIELDS = (
-    "id", "record_id", "session_id", "domain", "title", "started_at", "duration", "direction",
-    "owner_extension_id", "owner_name", "external_number", "ai_score", "sentiment",
-)  # fmt: skip
-_CALL_COLUMNS = ", ".join(f"c.{name}" for name in _CALL_FIELDS)
-
-
-def _call_ref(row: Sequence[Any]) -> CallRef:
-    return CallRef(
-        record_id=row[1],
-        session_id=row[2],
-        domain=row[3],
-        title=row[4],
-        started_at=_dt(row[5]),
-        duration_seconds=row[6],
-        direction=row[7],
-        owner_extension_id=row[8],
-        owner_name=row[9],
-        external_number=row[10],
-        ai_score=row[11],
-        sentiment=row[12],
-    )
-
 
 def _entry(row: sqlite3.Row) -> RecordingEntry:
     return RecordingEntry(
@@ -761,27 +657,6 @@ def _entry(row: sqlite3.Row) -> RecordingEntry:
         retry_at=_dt(row["retry_at"]),
         last_error=row["last_error"],
     )
-
-
-def _owner_direction(owner: str | None, direction: str | None) -> tuple[str, list[Any]]:
-    sql, params = "", []
-    if owner:
-        clause, values = _owner_clause(owner)
-        sql += f" AND {clause}"
-        params += values
-    if direction:
-        sql += " AND c.direction = ?"
-        params.append(direction)
-    return sql, params
-
-
-def _owner_clause(owner: str) -> tuple[str, list[Any]]:
-    """An extension id matches exactly; otherwise every word must appear in the owner's name."""
-    owner_words = queries.name_words(owner)
-    if owner.strip().isdigit() or not owner_words:
-        return "c.owner_extension_id = ?", [owner.strip()]
-    likes = " AND ".join("name_words(c.owner_name) LIKE ? ESCAPE '\\'" for _ in owner_words)
-    return f"({likes})", [f"% {queries.like_escape(word)}%" for word in owner_words]
 
 
 def _speaker_expression(plan: queries.SearchPlan) -> str:
@@ -816,44 +691,8 @@ def _search_sql(plan: queries.SearchPlan) -> tuple[str, list[Any]]:
         ctes.append(f"sp AS (SELECT DISTINCT rowid >> {SLOT_BITS} AS call_id FROM call_text WHERE call_text MATCH ?)")
         params.append(speaker)
 
-    if groups:
-        score = " + ".join(f"g{i}.score" for i in range(len(groups)))
-        joins = "".join(f" JOIN g{i} ON g{i}.call_id = g0.call_id" for i in range(1, len(groups)))
-        source = f"g0{joins} JOIN calls c ON c.id = g0.call_id"
-    else:
-        score = "0.0"
-        source = "calls c" + (" JOIN sp ON sp.call_id = c.id" if speaker else "")
-    where = ["1"]
-    if excluded:
-        where.append("c.id NOT IN (SELECT call_id FROM nx)")
-    filters = plan.filters
-    if filters.date_from is not None:
-        where.append("c.started_at >= ?")
-        params.append(_ts(filters.date_from))
-    if filters.date_to is not None:
-        where.append("c.started_at < ?")
-        params.append(_ts(filters.date_to))
-    if filters.direction:
-        where.append("c.direction = ?")
-        params.append(filters.direction)
-    if filters.domain:
-        where.append("c.domain = ?")
-        params.append(filters.domain)
-    if filters.owner:
-        clause, values = _owner_clause(filters.owner)
-        where.append(clause)
-        params += values
-    if filters.phone_number:
-        where.append("c.numbers LIKE ? ESCAPE '\\'")
-        params.append(f"%{queries.phone_digits(filters.phone_number)} %")
-    if filters.min_score is not None:
-        where.append("c.ai_score >= ?")
-        params.append(filters.min_score)
-    if filters.max_score is not None:
-        where.append("c.ai_score <= ?")
-        params.append(filters.max_score)
+    source, score, conditions, filter_params = search_frame(plan, _DIALECT, speaker=bool(speaker))
     with_ctes = f"WITH {', '.join(ctes)} " if ctes else ""
     # Every match, unsorted: the page is picked in Python (a top-N heap), which costs far less than SQLite's window
     # count and full sort over thousands of matches.
-    sql = f"{with_ctes}SELECT c.id, {score} AS score, c.started_at FROM {source} WHERE {' AND '.join(where)}"
-    return sql, params
+    return f"{with_ctes}SELECT c.id, {score} AS score, c.started_at FROM {source}{conditions}", params + filter_params
