@@ -43,9 +43,6 @@ from .postgres_text import any_tsquery, tsvector_parts
 from .sql_reads import CALL_COLUMNS, WIDTH, Dialect, SqlReads, call_ref, search_frame
 from .store import (
     CallDocument,
-    DateRange,
-    LibraryStatus,
-    MonthCoverage,
     RecordingEntry,
     RecordingState,
     SearchPage,
@@ -372,6 +369,9 @@ _DIALECT = Dialect(
     synced=(
         "SELECT extract(epoch FROM start_at)::bigint, extract(epoch FROM end_at)::bigint FROM synced ORDER BY start_at"
     ),
+    month="to_char(started_at, 'YYYY-MM')",
+    version="SELECT coalesce(max(version), 0) FROM schema_version",
+    binary=' COLLATE "C"',
     to_db=_sec,
     time=_utc,
     day=lambda day: day,
@@ -571,44 +571,6 @@ class PostgresStore(SqlReads):
 
         await self._run(work, write=True)
 
-    async def recordings(
-        self,
-        date_from: datetime,
-        date_to: datetime,
-        *,
-        states: Sequence[RecordingState] | None = None,
-        due_before: datetime | None = None,
-    ) -> list[RecordingEntry]:
-        sql = (
-            "SELECT domain, record_id, session_id, started_at, direction, owner_extension_id, external_number, "
-            "numbers, state, attempts, retry_at, last_error FROM recordings WHERE started_at >= %s AND started_at < %s"
-        )
-        params: list[Any] = [_sec(date_from), _sec(date_to)]
-        if states is not None:
-            sql += " AND state = ANY(%s)"
-            params.append(list(states))
-        if due_before is not None:
-            sql += " AND (retry_at IS NULL OR retry_at <= %s)"
-            params.append(_sec(due_before))
-        sql += ' ORDER BY started_at, record_id COLLATE "C"'
-        return [
-            RecordingEntry(
-                domain=row[0],
-                record_id=row[1],
-                session_id=row[2],
-                started_at=_utc(row[3]) or datetime.now(UTC),
-                direction=row[4],
-                owner_extension_id=row[5],
-                external_number=row[6],
-                numbers=tuple((row[7] or "").split()),
-                state=row[8],
-                attempts=row[9],
-                retry_at=_utc(row[10]),
-                last_error=row[11],
-            )
-            for row in await self._all(sql, params)
-        ]
-
     async def set_recording_state(
         self,
         domain: str,
@@ -717,51 +679,16 @@ class PostgresStore(SqlReads):
         coverage = await self.coverage(*plan.coverage_range(self.clock()))
         return queries.search_page(plan, hits, total, coverage)
 
-    async def status(self) -> LibraryStatus:
-        async def work(db: Connection) -> tuple[Any, ...]:
-            async def rows(sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
-                return await (await db.execute(sql, params)).fetchall()
-
-            counts = dict(await rows("SELECT state, count(*) FROM recordings GROUP BY state"))
-            calls = (await rows("SELECT count(*) FROM calls"))[0][0]
-            months = await rows(
-                "SELECT to_char(started_at, 'YYYY-MM') AS month, count(*), count(*) FILTER (WHERE state = 'indexed'), "
-                "count(*) FILTER (WHERE state = 'pending') FROM recordings GROUP BY month ORDER BY month"
-            )
-            synced = await rows("SELECT start_at, end_at FROM synced ORDER BY start_at")
-            state = dict(await rows("SELECT name, value FROM state WHERE name IN ('last_sync', 'last_event')"))
-            version = (await rows("SELECT coalesce(max(version), 0) FROM schema_version"))[0][0]
-            size = (
-                await rows(
-                    "SELECT coalesce(sum(pg_total_relation_size(c.oid)), 0) FROM pg_class c "
-                    "JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = %s AND c.relkind = 'r'",
-                    (SCHEMA,),
-                )
-            )[0][0]
-            return counts, calls, months, synced, state, version, size
-
-        counts, calls, months, synced, state, version, size = await self._run(work, write=False)
-        return LibraryStatus(
-            backend=self.backend,
-            location=self.location,
-            schema_version=int(version),
-            size_bytes=int(size),
-            calls=int(calls),
-            pending=int(counts.get("pending", 0)),
-            not_analysed=int(counts.get("not_analysed", 0)),
-            failed=int(counts.get("failed", 0)),
-            last_sync=_from_epoch(int(state["last_sync"])) if "last_sync" in state else None,
-            last_event=_from_epoch(int(state["last_event"])) if "last_event" in state else None,
-            synced=tuple(DateRange(s.astimezone(UTC), e.astimezone(UTC)) for s, e in synced),
-            by_month=tuple(MonthCoverage(m, int(n), int(i), int(p)) for m, n, i, p in months),
+    async def _size_bytes(self) -> int:
+        rows = await self._all(
+            "SELECT coalesce(sum(pg_total_relation_size(c.oid)), 0) FROM pg_class c "
+            "JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = %s AND c.relkind = 'r'",
+            (SCHEMA,),
         )
+        return int(rows[0][0])
 
 
 # --- SQL building blocks ---------------------------------------------------------------------------------------
-
-
-def _from_epoch(seconds: int) -> datetime:
-    return datetime.fromtimestamp(seconds, UTC)
 
 
 def _named(row: tuple[Any, ...]) -> dict[str, Any]:

@@ -12,7 +12,7 @@ from __future__ import annotations
 import zlib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from typing import Any, ClassVar
 
 from . import queries
@@ -21,9 +21,14 @@ from .store import (
     CallFilters,
     CallRef,
     Coverage,
+    DateRange,
+    LibraryStatus,
+    MonthCoverage,
     NextStep,
     NextStepsQuery,
     NextStepsResult,
+    RecordingEntry,
+    RecordingState,
     StatsQuery,
     StatsResult,
     StoredCall,
@@ -46,12 +51,17 @@ class Dialect:
     `mark` is the driver's placeholder; `owner_words` the SQL expression of the owner's folded name words between
     spaces (" jose nunez "); `to_db` turns an aware datetime into the stored time (SQLite: epoch seconds,
     PostgreSQL: a whole-second timestamptz); `time`, `day` and `modified` read a stored time, due date and
-    `last_modified` back (None stays None); `synced` reads the synced ranges as epoch seconds, in order.
+    `last_modified` back (None stays None). `synced` reads the synced ranges as epoch seconds, in order; `month`
+    is a recording's "YYYY-MM"; `version` reads the schema version; `binary` orders text by its bytes (SQLite's
+    default), so both backends list recordings in one order.
     """
 
     mark: str
     owner_words: str
     synced: str
+    month: str
+    version: str
+    binary: str
     to_db: Callable[[datetime | None], Any]
     time: Callable[[Any], datetime | None]
     day: Callable[[Any], date | None]
@@ -188,18 +198,40 @@ _STORED = (
 )
 
 
-class SqlReads:
-    """`LibraryReader`'s next steps, stats, coverage and stored calls, in the SQL both backends share.
+_RECORDINGS = (
+    "SELECT domain, record_id, session_id, started_at, direction, owner_extension_id, external_number, numbers, "
+    "state, attempts, retry_at, last_error FROM recordings WHERE started_at >= ? AND started_at < ?"
+)
+_MONTHS = (
+    "SELECT {month} AS month, count(*), sum(CASE WHEN state = 'indexed' THEN 1 ELSE 0 END), "
+    "sum(CASE WHEN state = 'pending' THEN 1 ELSE 0 END) FROM recordings GROUP BY month ORDER BY month"
+)
 
-    A backend sets `dialect`, a `clock`, and implements `_all`; it writes `search` and `status` itself (full-text
-    SQL and file or schema sizes differ). Raises what `_all` raises, and `LibraryQueryError` for bad arguments.
+
+def _epoch_time(seconds: Any) -> datetime | None:
+    return None if seconds is None else datetime.fromtimestamp(int(seconds), UTC)
+
+
+class SqlReads:
+    """The reads both backends answer with the same SQL: `LibraryReader`'s next steps, stats, coverage, stored
+    calls and status, and the sync's `recordings`.
+
+    A backend sets `dialect`, `backend`, `location` and a `clock`, and implements `_all` and `_size_bytes`; it
+    writes `search` itself (the full-text SQL differs). Raises what `_all` raises, and `LibraryQueryError` for bad
+    arguments.
     """
 
     dialect: ClassVar[Dialect]
+    backend: ClassVar[str]
+    location: str
     clock: Callable[[], datetime]
 
     async def _all(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
         """Run one read statement (in the driver's form) and return its rows."""
+        raise NotImplementedError
+
+    async def _size_bytes(self) -> int:
+        """The library's size on disk."""
         raise NotImplementedError
 
     async def get_by_record(self, record_id: str, domain: str = "pbx") -> StoredCall | None:
@@ -252,4 +284,66 @@ class SqlReads:
             synced=[(int(start), int(end)) for start, end in synced],
             state=dict(state),
             first_recording=first,
+        )
+
+    async def recordings(
+        self,
+        date_from: datetime,
+        date_to: datetime,
+        *,
+        states: Sequence[RecordingState] | None = None,
+        due_before: datetime | None = None,
+    ) -> list[RecordingEntry]:
+        dialect = self.dialect
+        sql, params = _RECORDINGS, [dialect.to_db(date_from), dialect.to_db(date_to)]
+        if states is not None:
+            if not states:
+                return []
+            sql += f" AND state IN ({', '.join('?' * len(states))})"
+            params += list(states)
+        if due_before is not None:
+            sql += " AND (retry_at IS NULL OR retry_at <= ?)"
+            params.append(dialect.to_db(due_before))
+        sql += f" ORDER BY started_at, record_id{dialect.binary}"
+        return [
+            RecordingEntry(
+                domain=row[0],
+                record_id=row[1],
+                session_id=row[2],
+                started_at=dialect.time(row[3]) or self.clock(),
+                direction=row[4],
+                owner_extension_id=row[5],
+                external_number=row[6],
+                numbers=tuple((row[7] or "").split()),
+                state=row[8],
+                attempts=row[9],
+                retry_at=dialect.time(row[10]),
+                last_error=row[11],
+            )
+            for row in await self._all(dialect.sql(sql), params)
+        ]
+
+    async def status(self) -> LibraryStatus:
+        dialect = self.dialect
+        counts = {
+            state: int(n) for state, n in await self._all("SELECT state, count(*) FROM recordings GROUP BY state")
+        }
+        calls = (await self._all("SELECT count(*) FROM calls"))[0][0]
+        months = await self._all(_MONTHS.format(month=dialect.month))
+        synced = await self._all(dialect.synced)
+        state = dict(await self._all(_SYNC_STATE))
+        version = (await self._all(dialect.version))[0][0]
+        return LibraryStatus(
+            backend=self.backend,
+            location=self.location,
+            schema_version=int(version),
+            size_bytes=await self._size_bytes(),
+            calls=int(calls),
+            pending=counts.get("pending", 0),
+            not_analysed=counts.get("not_analysed", 0),
+            failed=counts.get("failed", 0),
+            last_sync=_epoch_time(state.get("last_sync")),
+            last_event=_epoch_time(state.get("last_event")),
+            synced=tuple(DateRange(_epoch_time(s), _epoch_time(e)) for s, e in synced),  # type: ignore[arg-type]
+            by_month=tuple(MonthCoverage(m, int(n), int(i or 0), int(p or 0)) for m, n, i, p in months),
         )

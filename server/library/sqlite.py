@@ -38,9 +38,6 @@ from .ingest import build_document, parse_insights
 from .sql_reads import CALL_COLUMNS, Dialect, SqlReads, call_ref, search_frame
 from .store import (
     CallDocument,
-    DateRange,
-    LibraryStatus,
-    MonthCoverage,
     RecordingEntry,
     RecordingState,
     SearchPage,
@@ -153,6 +150,9 @@ _DIALECT = Dialect(
     mark="?",
     owner_words="name_words(c.owner_name)",
     synced="SELECT start, end FROM synced ORDER BY start",
+    month="strftime('%Y-%m', started_at, 'unixepoch')",
+    version="PRAGMA user_version",
+    binary="",
     to_db=_ts,
     time=_dt,
     day=lambda text: date.fromisoformat(text) if text else None,
@@ -263,6 +263,7 @@ class SqliteStore(SqlReads):
 
     def __init__(self, path: Path, writer: _Connection, reader: _Connection) -> None:
         self.path = path
+        self.location = str(path)
         self._writer = writer
         self._reader = reader
         self._closed = False
@@ -465,33 +466,6 @@ class SqliteStore(SqlReads):
 
         await self._run(self._writer, work, write=True)
 
-    async def recordings(
-        self,
-        date_from: datetime,
-        date_to: datetime,
-        *,
-        states: Sequence[RecordingState] | None = None,
-        due_before: datetime | None = None,
-    ) -> list[RecordingEntry]:
-        sql = "SELECT * FROM recordings WHERE started_at >= ? AND started_at < ?"
-        params: list[Any] = [_ts(date_from), _ts(date_to)]
-        if states is not None:
-            sql += f" AND state IN ({', '.join('?' * len(states))})"
-            params += list(states)
-        if due_before is not None:
-            sql += " AND (retry_at IS NULL OR retry_at <= ?)"
-            params.append(_ts(due_before))
-        sql += " ORDER BY started_at, record_id"
-
-        def work(db: sqlite3.Connection) -> list[RecordingEntry]:
-            db.row_factory = sqlite3.Row
-            try:
-                return [_entry(row) for row in db.execute(sql, params)]
-            finally:
-                db.row_factory = None
-
-        return await self._run(self._reader, work, write=False)
-
     async def set_recording_state(
         self,
         domain: str,
@@ -605,58 +579,12 @@ class SqliteStore(SqlReads):
         coverage = await self.coverage(*plan.coverage_range(self.clock()))
         return queries.search_page(plan, hits, total, coverage)
 
-    async def status(self) -> LibraryStatus:
-        def work(db: sqlite3.Connection) -> tuple[Any, ...]:
-            counts = dict(db.execute("SELECT state, count(*) FROM recordings GROUP BY state").fetchall())
-            calls = db.execute("SELECT count(*) FROM calls").fetchone()[0]
-            months = db.execute(
-                "SELECT strftime('%Y-%m', started_at, 'unixepoch') AS month, count(*), "
-                "sum(state = 'indexed'), sum(state = 'pending') FROM recordings GROUP BY month ORDER BY month"
-            ).fetchall()
-            synced = db.execute("SELECT start, end FROM synced ORDER BY start").fetchall()
-            state = dict(db.execute("SELECT name, value FROM state WHERE name IN ('last_sync', 'last_event')"))
-            version = db.execute("PRAGMA user_version").fetchone()[0]
-            return counts, calls, months, synced, state, version
-
-        counts, calls, months, synced, state, version = await self._run(self._reader, work, write=False)
-        size = sum(
-            p.stat().st_size for p in (self.path, *(self.path.with_name(self.path.name + s) for s in ("-wal",)))
-            if p.exists()
-        )  # fmt: skip
-        return LibraryStatus(
-            backend="sqlite",
-            location=str(self.path),
-            schema_version=version,
-            size_bytes=size,
-            calls=calls,
-            pending=counts.get("pending", 0),
-            not_analysed=counts.get("not_analysed", 0),
-            failed=counts.get("failed", 0),
-            last_sync=_dt(int(state["last_sync"])) if "last_sync" in state else None,
-            last_event=_dt(int(state["last_event"])) if "last_event" in state else None,
-            synced=tuple(DateRange(_dt(s), _dt(e)) for s, e in synced),  # type: ignore[arg-type]
-            by_month=tuple(MonthCoverage(m, n, i or 0, p or 0) for m, n, i, p in months),
-        )
+    async def _size_bytes(self) -> int:
+        files = (self.path, self.path.with_name(self.path.name + "-wal"))
+        return sum(file.stat().st_size for file in files if file.exists())
 
 
 # --- SQL building blocks ---------------------------------------------------------------------------------------
-
-
-def _entry(row: sqlite3.Row) -> RecordingEntry:
-    return RecordingEntry(
-        domain=row["domain"],
-        record_id=row["record_id"],
-        session_id=row["session_id"],
-        started_at=_dt(row["started_at"]) or datetime.now(UTC),
-        direction=row["direction"],
-        owner_extension_id=row["owner_extension_id"],
-        external_number=row["external_number"],
-        numbers=tuple((row["numbers"] or "").split()),
-        state=row["state"],
-        attempts=row["attempts"],
-        retry_at=_dt(row["retry_at"]),
-        last_error=row["last_error"],
-    )
 
 
 def _speaker_expression(plan: queries.SearchPlan) -> str:
