@@ -1,8 +1,11 @@
-"""The PostgreSQL backend of the call library: every SQL statement it runs lives in this module.
+"""The PostgreSQL backend of the call library: the store, its connection pool, its error messages and its writes.
 
 Chosen by `RINGSENSE_DATABASE_URL=postgresql://…` (see docs/library.md and docs/deploy.md); several servers
 share one database. The same store interface and the same answers as the SQLite backend: the query checks,
-cursors, snippets, grouping and aggregation are the backend-neutral halves in `queries.py` and `snippets.py`.
+cursors, snippets, grouping and aggregation are the backend-neutral halves in `queries.py` and `snippets.py`, and
+the reads both backends run with the same SQL (next steps, stats, coverage, stored calls, status) are in
+`sql_reads.py`. The schema and its migrations are in `postgres_schema.py`, the search statement in
+`postgres_text.py`.
 
 In the database, in a schema of its own (`ringsense`, so it can share a database with other applications):
 `calls`, `call_json` (the insights JSON, zlib-compressed), `call_text` (the full-text index: a `tsvector` per call
@@ -38,9 +41,10 @@ from psycopg.types.string import StrDumperUnknown
 from psycopg_pool import AsyncConnectionPool, PoolTimeout
 
 from . import queries
-from .errors import LibraryError, LibrarySchemaError, LibraryUnavailableError
-from .postgres_text import any_tsquery, tsvector_parts
-from .sql_reads import CALL_COLUMNS, WIDTH, Dialect, SqlReads, call_ref, search_frame
+from .errors import LibraryError, LibraryUnavailableError
+from .postgres_schema import MIGRATIONS, SCHEMA, SCHEMA_VERSION, migrate
+from .postgres_text import search_sql, tsvector_parts
+from .sql_reads import WIDTH, Dialect, SqlReads, call_ref
 from .store import (
     CallDocument,
     RecordingEntry,
@@ -63,7 +67,6 @@ __all__ = [
 
 T = TypeVar("T")
 
-SCHEMA = "ringsense"
 POOL_MIN = 1
 POOL_MAX = 8  # per process; a team's replicas together need replicas × this under max_connections
 POOL_TIMEOUT = 5.0  # seconds a query waits for a connection before the user hears "not answering"
@@ -72,89 +75,6 @@ RECONNECT_WINDOW = 10.0  # seconds the pool keeps retrying a lost server in the 
 STATEMENT_TIMEOUT_MS = 30_000  # no query of the library takes near this; a runaway one is stopped
 RETRIES = 3  # serialization failures and deadlocks are retried; they are normal under concurrency
 ZLIB_LEVEL = 6  # as the SQLite backend: ingest speed matters more than the last 2 %
-MIGRATION_LOCK = 0x52494E47  # advisory lock key ("RING") held while migrating
-
-# Forward-only migrations: MIGRATIONS[n] takes the schema from version n to n + 1. Never edit a released one.
-MIGRATIONS: tuple[tuple[str, ...], ...] = (
-    (
-        """CREATE TABLE calls (
-            id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
-            domain text NOT NULL,
-            record_id text NOT NULL,
-            session_id text,
-            title text NOT NULL,
-            started_at timestamptz,
-            duration double precision,
-            direction text,
-            owner_extension_id text,
-            owner_name text,
-            owner_words text NOT NULL,
-            external_number text,
-            numbers text NOT NULL,
-            speakers text NOT NULL,
-            ai_score double precision,
-            sentiment text,
-            last_modified timestamptz,
-            indexed_at timestamptz NOT NULL,
-            source text NOT NULL,
-            utterances integer NOT NULL,
-            transcript_chars integer NOT NULL,
-            UNIQUE (domain, record_id)
-        )""",
-        "CREATE INDEX calls_started ON calls (started_at)",
-        "CREATE INDEX calls_session ON calls (domain, session_id)",
-        "CREATE INDEX calls_owner ON calls (owner_extension_id, started_at)",
-        """CREATE TABLE call_json (
-            id bigint PRIMARY KEY REFERENCES calls (id) ON DELETE CASCADE,
-            insights bytea NOT NULL
-        )""",
-        # Already compressed: keep it out of line without PostgreSQL trying to compress it again.
-        "ALTER TABLE call_json ALTER COLUMN insights SET STORAGE EXTERNAL",
-        """CREATE TABLE call_text (
-            call_id bigint NOT NULL REFERENCES calls (id) ON DELETE CASCADE,
-            slot smallint NOT NULL,
-            part smallint NOT NULL,
-            who text[] NOT NULL,
-            side text,
-            doc tsvector NOT NULL,
-            PRIMARY KEY (call_id, slot, part)
-        )""",
-        "CREATE INDEX call_text_doc ON call_text USING gin (doc)",
-        """CREATE TABLE next_steps (
-            call_id bigint NOT NULL REFERENCES calls (id) ON DELETE CASCADE,
-            position integer NOT NULL,
-            text text NOT NULL,
-            speaker text,
-            speaker_side text,
-            start double precision,
-            evidence text,
-            evidence_speaker text,
-            due text,
-            due_date date,
-            PRIMARY KEY (call_id, position)
-        )""",
-        """CREATE TABLE recordings (
-            domain text NOT NULL,
-            record_id text NOT NULL,
-            session_id text,
-            started_at timestamptz NOT NULL,
-            direction text,
-            owner_extension_id text,
-            external_number text,
-            numbers text NOT NULL DEFAULT '',
-            state text NOT NULL,
-            attempts integer NOT NULL DEFAULT 0,
-            retry_at timestamptz,
-            last_error text,
-            PRIMARY KEY (domain, record_id)
-        )""",
-        "CREATE INDEX recordings_started ON recordings (started_at, state)",
-        "CREATE TABLE synced (start_at timestamptz NOT NULL, end_at timestamptz NOT NULL, at timestamptz NOT NULL)",
-        "CREATE TABLE state (name text PRIMARY KEY, value text NOT NULL)",
-        "CREATE TABLE leases (name text PRIMARY KEY, holder text NOT NULL, expires timestamptz NOT NULL)",
-    ),
-)
-SCHEMA_VERSION = len(MIGRATIONS)
 
 
 # --- values ----------------------------------------------------------------------------------------------------
@@ -249,35 +169,6 @@ async def _configure(connection: psycopg.AsyncConnection[Any]) -> None:
     )
 
 
-async def _migrate(connection: psycopg.AsyncConnection[Any], where: str) -> int:
-    async with connection.transaction():
-        await connection.execute("SELECT pg_advisory_xact_lock(%s)", (MIGRATION_LOCK,))
-        exists = await (await connection.execute("SELECT to_regclass(%s)", (f"{SCHEMA}.schema_version",))).fetchone()
-        if exists is None or exists[0] is None:
-            # Only when missing: CREATE SCHEMA needs a privilege an already set-up user may not have.
-            has_schema = await (
-                await connection.execute("SELECT 1 FROM pg_namespace WHERE nspname = %s", (SCHEMA,))
-            ).fetchone()
-            if has_schema is None:
-                await connection.execute(f"CREATE SCHEMA {SCHEMA}")
-            await connection.execute(
-                "CREATE TABLE schema_version (version integer PRIMARY KEY, applied_at timestamptz NOT NULL)"
-            )
-        row = await (await connection.execute("SELECT coalesce(max(version), 0) FROM schema_version")).fetchone()
-        version = int(row[0]) if row else 0
-        if version > SCHEMA_VERSION:
-            raise LibrarySchemaError(
-                f"The call library in {where} was written by a newer ringsense-mcp (schema {version}, this one "
-                f"knows {SCHEMA_VERSION}). Upgrade ringsense-mcp on every server that shares it."
-            )
-        while version < SCHEMA_VERSION:
-            for statement in MIGRATIONS[version]:
-                await connection.execute(statement)
-            version += 1
-            await connection.execute("INSERT INTO schema_version (version, applied_at) VALUES (%s, now())", (version,))
-    return version
-
-
 async def open_store(
     url: str,
     *,
@@ -308,7 +199,7 @@ async def open_store(
     try:
         await pool.open(wait=True, timeout=pool_timeout)
         async with pool.connection() as connection:
-            await _migrate(connection, where)
+            await migrate(connection, where)
     except LibraryError:
         await pool.close()
         raise
@@ -657,7 +548,7 @@ class PostgresStore(SqlReads):
 
     async def search(self, query: SearchQuery) -> SearchPage:
         plan = queries.plan_search(query)
-        sql, params = _search_sql(plan)
+        sql, params = search_sql(plan, self.dialect)
 
         async def work(db: Connection) -> tuple[list[tuple[Any, ...]], dict[int, bytes]]:
             rows = await (await db.execute(sql, params)).fetchall()
@@ -701,51 +592,3 @@ async def _set(db: Connection, name: str, value: str) -> None:
         "INSERT INTO state (name, value) VALUES (%s, %s) ON CONFLICT (name) DO UPDATE SET value = excluded.value",
         (name, value),
     )
-
-
-# A group's score: calls whose title or AI sections (slot 0: summary, highlights, next steps, notes) match rank
-# first — the call is about it — ordered by `ts_rank` there (normalised by length, as bm25 favours the shorter
-# text); then by how many parts of the transcript match. `ts_rank` reads the whole tsvector, so it runs on the
-# small AI-section rows only: on every matching transcript part it cost three times the rest of the search.
-_GROUP_SCORE = (
-    "coalesce(1 + max(ts_rank(t.doc, q.q, 1)) FILTER (WHERE t.slot = 0), 0) "
-    "+ ln(1 + count(*) FILTER (WHERE t.slot > 0)) / 10"
-)
-
-
-def _search_sql(plan: queries.SearchPlan) -> tuple[str, list[Any]]:
-    """The search as one statement, shaped as the SQLite backend's: one CTE per AND group (each may match in any
-    part of the call, so "refund policy" finds a call where the customer said one word and the agent the other),
-    joined, minus the calls with an excluded word. A call's score is the sum of its groups' (see _GROUP_SCORE)."""
-    params: list[Any] = []
-    ctes: list[str] = []
-    speaker_sql = ""
-    speaker_params: list[Any] = []
-    if plan.speaker_words:
-        speaker_sql += " AND t.who @> %s::text[]"
-        speaker_params.append(list(plan.speaker_words))
-    if plan.filters.speaker_side:
-        speaker_sql += " AND t.side = %s"
-        speaker_params.append(plan.filters.speaker_side)
-    groups = plan.parsed.all_of
-    for index, group in enumerate(groups):
-        ctes.append(
-            f"g{index} AS (SELECT t.call_id, {_GROUP_SCORE} AS score "
-            f"FROM call_text t, (SELECT %s::tsquery AS q) q WHERE t.doc @@ q.q{speaker_sql} GROUP BY t.call_id)"
-        )
-        params += [any_tsquery(group), *speaker_params]
-    if plan.parsed.none_of:
-        ctes.append("nx AS (SELECT DISTINCT t.call_id FROM call_text t WHERE t.doc @@ %s::tsquery)")
-        params.append(any_tsquery(plan.parsed.none_of))
-    if speaker_sql and not groups:
-        ctes.append(f"sp AS (SELECT DISTINCT t.call_id FROM call_text t WHERE true{speaker_sql})")
-        params += speaker_params
-
-    source, score, conditions, filter_params = search_frame(plan, _DIALECT, speaker=bool(speaker_sql))
-    order = "score DESC, c.started_at DESC NULLS LAST, c.id" if groups else "c.started_at DESC NULLS LAST, c.id"
-    with_ctes = f"WITH {', '.join(ctes)} " if ctes else ""
-    sql = (
-        f"{with_ctes}SELECT {CALL_COLUMNS}, {score} AS score, count(*) OVER () AS total "
-        f"FROM {source}{conditions} ORDER BY {order} LIMIT ? OFFSET ?"
-    )
-    return _DIALECT.sql(sql), [*params, *filter_params, plan.limit, plan.offset]

@@ -1,4 +1,5 @@
-"""The PostgreSQL backend's full-text values: call text as `tsvector` literals, a parsed query as a `tsquery`.
+"""The PostgreSQL backend's full text: call text as `tsvector` literals, a parsed query as a `tsquery`, and the
+search statement built on them.
 
 Not PostgreSQL's parser: `to_tsvector` would keep `dana@example.com` or `1e10x` as odd tokens and split `e-mail`
 into three, `websearch_to_tsquery` speaks another query language (no `prefix*`, lower-case `or`). Here the index
@@ -16,11 +17,14 @@ from __future__ import annotations
 import re
 from collections import Counter, defaultdict
 from collections.abc import Sequence
+from typing import Any
 
+from . import queries
 from .query import Atom, fold
+from .sql_reads import CALL_COLUMNS, Dialect, search_frame
 
 __all__ = ["MAX_LEXEME_BYTES", "MAX_POSITIONS", "PART_OVERLAP", "PART_WORDS", "any_tsquery", "atom_tsquery",
-           "tsvector_parts"]  # fmt: skip
+           "search_sql", "tsvector_parts"]  # fmt: skip
 
 PART_WORDS = 2_000  # words per indexed part (tsvector's own limit is 16,383 positions)
 MAX_POSITIONS = 256  # positions tsvector keeps for one word
@@ -90,3 +94,51 @@ def atom_tsquery(atom: Atom) -> str:
 def any_tsquery(atoms: Sequence[Atom]) -> str:
     """A tsquery matching any of `atoms`."""
     return " | ".join(f"({atom_tsquery(atom)})" for atom in atoms)
+
+
+# A group's score: calls whose title or AI sections (slot 0: summary, highlights, next steps, notes) match rank
+# first — the call is about it — ordered by `ts_rank` there (normalised by length, as bm25 favours the shorter
+# text); then by how many parts of the transcript match. `ts_rank` reads the whole tsvector, so it runs on the
+# small AI-section rows only: on every matching transcript part it cost three times the rest of the search.
+_GROUP_SCORE = (
+    "coalesce(1 + max(ts_rank(t.doc, q.q, 1)) FILTER (WHERE t.slot = 0), 0) "
+    "+ ln(1 + count(*) FILTER (WHERE t.slot > 0)) / 10"
+)
+
+
+def search_sql(plan: queries.SearchPlan, dialect: Dialect) -> tuple[str, list[Any]]:
+    """The search as one statement, shaped as the SQLite backend's: one CTE per AND group (each may match in any
+    part of the call, so "refund policy" finds a call where the customer said one word and the agent the other),
+    joined, minus the calls with an excluded word. A call's score is the sum of its groups' (see _GROUP_SCORE)."""
+    params: list[Any] = []
+    ctes: list[str] = []
+    speaker_sql = ""
+    speaker_params: list[Any] = []
+    if plan.speaker_words:
+        speaker_sql += " AND t.who @> %s::text[]"
+        speaker_params.append(list(plan.speaker_words))
+    if plan.filters.speaker_side:
+        speaker_sql += " AND t.side = %s"
+        speaker_params.append(plan.filters.speaker_side)
+    groups = plan.parsed.all_of
+    for index, group in enumerate(groups):
+        ctes.append(
+            f"g{index} AS (SELECT t.call_id, {_GROUP_SCORE} AS score "
+            f"FROM call_text t, (SELECT %s::tsquery AS q) q WHERE t.doc @@ q.q{speaker_sql} GROUP BY t.call_id)"
+        )
+        params += [any_tsquery(group), *speaker_params]
+    if plan.parsed.none_of:
+        ctes.append("nx AS (SELECT DISTINCT t.call_id FROM call_text t WHERE t.doc @@ %s::tsquery)")
+        params.append(any_tsquery(plan.parsed.none_of))
+    if speaker_sql and not groups:
+        ctes.append(f"sp AS (SELECT DISTINCT t.call_id FROM call_text t WHERE true{speaker_sql})")
+        params += speaker_params
+
+    source, score, conditions, filter_params = search_frame(plan, dialect, speaker=bool(speaker_sql))
+    order = "score DESC, c.started_at DESC NULLS LAST, c.id" if groups else "c.started_at DESC NULLS LAST, c.id"
+    with_ctes = f"WITH {', '.join(ctes)} " if ctes else ""
+    sql = (
+        f"{with_ctes}SELECT {CALL_COLUMNS}, {score} AS score, count(*) OVER () AS total "
+        f"FROM {source}{conditions} ORDER BY {order} LIMIT ? OFFSET ?"
+    )
+    return dialect.sql(sql), [*params, *filter_params, plan.limit, plan.offset]

@@ -1,14 +1,14 @@
-"""The SQLite backend of the call library: every SQL statement the embedded library runs lives in this module.
+"""The SQLite backend of the call library: the store, its connections and its writes.
 
 On disk (see docs/library.md): `calls` (one narrow row per recording), `call_json` (its insights JSON,
-zlib-compressed, apart so that scans of `calls` stay small), a
-contentless FTS5 table `call_text` (the index only: one row per call for its AI sections and one per speaker for
-the transcript, rowid = call id × 256 + slot), `next_steps`, `recordings` (what the call log says exists, and
-whether it is indexed, pending analysis, not analysed or failed), `synced` (call-log ranges read) and `state`
-(checkpoints, last sync, last event).
+zlib-compressed, apart so that scans of `calls` stay small), a contentless FTS5 table `call_text` (the index only:
+one row per call for its AI sections and one per speaker for the transcript, rowid = call id × 256 + slot),
+`next_steps`, `recordings` (what the call log says exists, and whether it is indexed, pending analysis, not
+analysed or failed), `synced` (call-log ranges read) and `state` (checkpoints, last sync, last event).
 
-The module is long on purpose: it is the one place that holds SQLite's SQL (the PostgreSQL backend will have its
-own), so a reader sees every statement the library runs against this engine side by side.
+The SQL is in four places: the schema and its migrations in `sqlite_schema.py`, the search statement in
+`sqlite_text.py`, the reads both backends share in `sql_reads.py` (next steps, stats, coverage, stored calls,
+status), and the writes here.
 
 Concurrency: WAL, a busy timeout, `BEGIN IMMEDIATE` for every write, short transactions, and a retry on top, so
 two servers and a `sync` can share one file. Queries run in a worker thread: one connection reads, another writes,
@@ -35,7 +35,9 @@ import pydantic_core
 from . import queries
 from .errors import LibraryError, LibrarySchemaError, LibraryUnavailableError
 from .ingest import build_document, parse_insights
-from .sql_reads import CALL_COLUMNS, Dialect, SqlReads, call_ref, search_frame
+from .sql_reads import CALL_COLUMNS, Dialect, SqlReads, call_ref
+from .sqlite_schema import MIGRATIONS, SCHEMA_VERSION, migrate
+from .sqlite_text import SLOT_BITS, search_sql
 from .store import (
     CallDocument,
     RecordingEntry,
@@ -51,87 +53,7 @@ T = TypeVar("T")
 
 BUSY_TIMEOUT_MS = 5_000  # SQLite's own wait for a lock, per statement
 BUSY_RETRY_TOTAL = 30.0  # then our retries, in seconds, before a user hears "busy"
-SLOT_BITS = 8  # FTS rowid = call id << SLOT_BITS | slot
 ZLIB_LEVEL = 6  # level 9 saves ~2% for twice the time: ingest speed matters more here
-
-# Forward-only migrations: MIGRATIONS[n] takes a database from user_version n to n + 1. Never edit a released one.
-MIGRATIONS: tuple[tuple[str, ...], ...] = (
-    (
-        """CREATE TABLE calls (
-            id INTEGER PRIMARY KEY,
-            domain TEXT NOT NULL,
-            record_id TEXT NOT NULL,
-            session_id TEXT,
-            title TEXT NOT NULL,
-            started_at INTEGER,
-            duration REAL,
-            direction TEXT,
-            owner_extension_id TEXT,
-            owner_name TEXT,
-            external_number TEXT,
-            numbers TEXT NOT NULL,
-            speakers TEXT NOT NULL,
-            ai_score REAL,
-            sentiment TEXT,
-            last_modified TEXT,
-            indexed_at INTEGER NOT NULL,
-            source TEXT NOT NULL,
-            utterances INTEGER NOT NULL,
-            transcript_chars INTEGER NOT NULL,
-            UNIQUE (domain, record_id)
-        )""",
-        """CREATE TABLE call_json (
-            id INTEGER PRIMARY KEY REFERENCES calls (id) ON DELETE CASCADE,
-            insights BLOB NOT NULL
-        )""",
-        "CREATE INDEX calls_started ON calls (started_at)",
-        "CREATE INDEX calls_session ON calls (domain, session_id)",
-        # No stored text: the index only (contentless). Snippets come from the compressed JSON.
-        """CREATE VIRTUAL TABLE call_text USING fts5 (
-            text, who, side, content='', tokenize='unicode61 remove_diacritics 2'
-        )""",
-        # Rank by the text only: `who` and `side` are filters, not evidence of relevance.
-        "INSERT INTO call_text (call_text, rank) VALUES ('rank', 'bm25(1.0, 0.0, 0.0)')",
-        """CREATE TABLE next_steps (
-            call_id INTEGER NOT NULL REFERENCES calls (id) ON DELETE CASCADE,
-            position INTEGER NOT NULL,
-            text TEXT NOT NULL,
-            speaker TEXT,
-            speaker_side TEXT,
-            start REAL,
-            evidence TEXT,
-            evidence_speaker TEXT,
-            due TEXT,
-            due_date TEXT,
-            PRIMARY KEY (call_id, position)
-        ) WITHOUT ROWID""",
-        """CREATE TABLE recordings (
-            domain TEXT NOT NULL,
-            record_id TEXT NOT NULL,
-            session_id TEXT,
-            started_at INTEGER NOT NULL,
-            direction TEXT,
-            owner_extension_id TEXT,
-            external_number TEXT,
-            numbers TEXT NOT NULL DEFAULT '',
-            state TEXT NOT NULL,
-            attempts INTEGER NOT NULL DEFAULT 0,
-            retry_at INTEGER,
-            last_error TEXT,
-            PRIMARY KEY (domain, record_id)
-        ) WITHOUT ROWID""",
-        "CREATE INDEX recordings_started ON recordings (started_at, state)",  # covers coverage counts
-        "CREATE TABLE synced (start INTEGER NOT NULL, end INTEGER NOT NULL, at INTEGER NOT NULL)",
-        "CREATE TABLE state (name TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID",
-    ),
-    # 2: leases, so that two servers sharing the file do not sync at once (each paces only itself), and an
-    # index for the per-owner queries of next steps and stats.
-    (
-        "CREATE TABLE leases (name TEXT PRIMARY KEY, holder TEXT NOT NULL, expires INTEGER NOT NULL) WITHOUT ROWID",
-        "CREATE INDEX calls_owner ON calls (owner_extension_id, started_at)",
-    ),
-)
-SCHEMA_VERSION = len(MIGRATIONS)
 
 
 def _ts(moment: datetime | None) -> int | None:
@@ -193,39 +115,13 @@ def _create_private(path: Path) -> None:
     os.chmod(path, 0o600)
 
 
-def _migrate(db: sqlite3.Connection, where: Path) -> int:
-    version = int(db.execute("PRAGMA user_version").fetchone()[0])
-    if version > SCHEMA_VERSION:
-        raise LibrarySchemaError(
-            f"The call library at {where} was written by a newer ringsense-mcp (schema {version}, this one knows "
-            f"{SCHEMA_VERSION}). Upgrade ringsense-mcp, or delete the library with `ringsense-mcp library forget`."
-        )
-    while version < SCHEMA_VERSION:
-        db.execute("BEGIN IMMEDIATE")
-        try:
-            current = db.execute("PRAGMA user_version").fetchone()[0]  # another process may have migrated it
-            if current != version:
-                db.execute("ROLLBACK")
-                version = current
-                continue
-            for statement in MIGRATIONS[version]:
-                db.execute(statement)
-            db.execute(f"PRAGMA user_version = {version + 1}")
-            db.execute("COMMIT")
-        except BaseException:
-            db.execute("ROLLBACK")
-            raise
-        version += 1
-    return version
-
-
 def _open_sync(path: Path) -> tuple[_Connection, _Connection]:
     _create_private(path)
     try:
         writer = _Connection(path)
         if writer.db.execute("PRAGMA journal_mode = WAL").fetchone()[0].lower() != "wal":
             raise LibraryUnavailableError(f"The call library at {path} cannot use write-ahead logging.")
-        _migrate(writer.db, path)
+        migrate(writer.db, path)
         reader = _Connection(path)
     except sqlite3.DatabaseError as error:
         if isinstance(error, sqlite3.OperationalError) and _busy(error):
@@ -550,7 +446,7 @@ class SqliteStore(SqlReads):
 
     async def search(self, query: SearchQuery) -> SearchPage:
         plan = queries.plan_search(query)
-        sql, params = _search_sql(plan)
+        sql, params = search_sql(plan, self.dialect)
 
         def work(db: sqlite3.Connection) -> tuple[list[tuple[Any, ...]], int, dict[int, float], dict[int, bytes]]:
             matches = db.execute(sql, params).fetchall()
@@ -582,45 +478,3 @@ class SqliteStore(SqlReads):
     async def _size_bytes(self) -> int:
         files = (self.path, self.path.with_name(self.path.name + "-wal"))
         return sum(file.stat().st_size for file in files if file.exists())
-
-
-# --- SQL building blocks ---------------------------------------------------------------------------------------
-
-
-def _speaker_expression(plan: queries.SearchPlan) -> str:
-    """FTS5 conditions on who said it: every word of the speaker's name, and/or their side."""
-    parts = [f'who : "{word}"' for word in plan.speaker_words]
-    if plan.filters.speaker_side:
-        parts.append(f'side : "{plan.filters.speaker_side}"')
-    return " AND ".join(parts)
-
-
-def _search_sql(plan: queries.SearchPlan) -> tuple[str, list[Any]]:
-    """The search as one statement: one CTE per AND group (each matches anywhere in the call, so "refund policy"
-    finds a call where the customer said one word and the agent the other), intersected, minus excluded calls."""
-    params: list[Any] = []
-    ctes = []
-    speaker = _speaker_expression(plan)
-    groups = [
-        f"({' OR '.join(atom.fts5('text') for atom in group)})" + (f" AND {speaker}" if speaker else "")
-        for group in plan.parsed.all_of
-    ]
-    excluded = " OR ".join(atom.fts5("text") for atom in plan.parsed.none_of)
-    for index, expression in enumerate(groups):
-        ctes.append(
-            f"g{index} AS (SELECT rowid >> {SLOT_BITS} AS call_id, min(rank) AS score "
-            "FROM call_text WHERE call_text MATCH ? GROUP BY 1)"
-        )
-        params.append(expression)
-    if excluded:
-        ctes.append(f"nx AS (SELECT DISTINCT rowid >> {SLOT_BITS} AS call_id FROM call_text WHERE call_text MATCH ?)")
-        params.append(excluded)
-    if speaker and not groups:
-        ctes.append(f"sp AS (SELECT DISTINCT rowid >> {SLOT_BITS} AS call_id FROM call_text WHERE call_text MATCH ?)")
-        params.append(speaker)
-
-    source, score, conditions, filter_params = search_frame(plan, _DIALECT, speaker=bool(speaker))
-    with_ctes = f"WITH {', '.join(ctes)} " if ctes else ""
-    # Every match, unsorted: the page is picked in Python (a top-N heap), which costs far less than SQLite's window
-    # count and full sort over thousands of matches.
-    return f"{with_ctes}SELECT c.id, {score} AS score, c.started_at FROM {source}{conditions}", params + filter_params
