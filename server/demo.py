@@ -159,7 +159,7 @@ async def _across_calls(client: Client, since: str, listed: int) -> None:
     _say("7. list_next_steps — every promise of the month, by owner, in one call")
     steps = await _call(client, "list_next_steps", {"date_from": since, "limit": 12})
     for group in steps["groups"]:
-        print(f"  {group['label']} ({group['total']} next steps)")
+        print(f"  {group['label']} ({group['total']} next step{'' if group['total'] == 1 else 's'})")
         for step in group["steps"][:2]:
             due = f" — due {step['due']}" if step.get("due") else ""
             print(_wrap(f"[{step.get('at') or '-'}] {step['text']}{due}", "    "))

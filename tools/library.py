@@ -11,7 +11,7 @@ import logging
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import replace
-from datetime import datetime, timedelta
+from datetime import datetime, time, timedelta
 from typing import TYPE_CHECKING, Protocol, TypeVar
 
 from server.ringsense.models import InsightType, RecordingInsights, SessionInsights
@@ -32,6 +32,7 @@ __all__ = [
     "Progress",
     "call_brief",
     "coverage_info",
+    "half_open",
     "library_errors",
     "quote",
     "reader_for",
@@ -102,6 +103,13 @@ async def reader_for(
     await library.settle(date_from, date_to, wait_seconds=SYNC_WAIT_SECONDS, progress=progress)
     async with library_errors():
         return await library.reader()
+
+
+def half_open(end: datetime) -> datetime:
+    """The library's end of a range. A bare-date `date_to` ends at 23:59:59.999999 (inclusive, as the call log reads
+    it); the library's ranges are half-open and kept to whole seconds, so that day's last second would be lost and
+    coverage would end at "23:59". It becomes the next midnight."""
+    return end + timedelta(microseconds=1) if end.time() == time.max else end
 
 
 def coverage_info(coverage: Coverage, now: datetime) -> CoverageInfo:

@@ -16,7 +16,7 @@ from .calls import MAX_RANGE_DAYS, normalise_phone, resolve_range
 from .deps import Deps
 from .errors import ToolFailure
 from .formatting import clock, iso_utc, neutralise
-from .library import LIBRARY_DATA_SOURCE, Progress, coverage_info, library_errors, reader_for
+from .library import LIBRARY_DATA_SOURCE, Progress, coverage_info, half_open, library_errors, reader_for
 from .library_models import CallStatsResult, NextStepsResult, OwnerTotal, StatsRowOut, StepGroup, StepItem
 
 if TYPE_CHECKING:
@@ -30,6 +30,11 @@ StepsDetail = Literal["concise", "full"]
 
 
 # --- list_next_steps -------------------------------------------------------------------------------------------
+
+
+def _range(date_from: str | None, date_to: str | None, now: datetime) -> tuple[datetime, datetime]:
+    start, end = resolve_range(date_from, date_to, now)
+    return start, half_open(end)
 
 
 def _fingerprint(*parts: object) -> str:
@@ -142,13 +147,13 @@ async def list_next_steps(
         position = _Position.decode(cursor, fingerprint)
         start, end, offset = position.date_from, position.date_to, position.offset
         if date_from or date_to:
-            asked_from, asked_to = resolve_range(date_from, date_to, now)
+            asked_from, asked_to = _range(date_from, date_to, now)
             if (date_from and asked_from != start) or (date_to and asked_to != end):
                 raise ToolFailure(
                     "The cursor belongs to another date range; pass the same dates, or none, with the cursor."
                 )
     else:
-        start, end = resolve_range(date_from, date_to, now)
+        start, end = _range(date_from, date_to, now)
         offset = 0
     reader = await reader_for(deps.library, start, end, progress)
     async with library_errors():
@@ -257,7 +262,7 @@ async def call_stats(
     from server.library import StatsQuery  # lazy: the library stays out of the cold start
 
     now = deps.now()
-    start, end = resolve_range(date_from, date_to, now)
+    start, end = _range(date_from, date_to, now)
     reader = await reader_for(deps.library, start, end, progress)
     async with library_errors():
         result = await reader.stats(

@@ -9,7 +9,16 @@ from .calls import parse_when
 from .deps import Deps
 from .errors import ToolFailure
 from .formatting import iso_utc
-from .library import LIBRARY_DATA_SOURCE, Progress, call_brief, coverage_info, library_errors, quote, reader_for
+from .library import (
+    LIBRARY_DATA_SOURCE,
+    Progress,
+    call_brief,
+    coverage_info,
+    half_open,
+    library_errors,
+    quote,
+    reader_for,
+)
 from .library_models import CallMatch, SearchCallsResult
 
 if TYPE_CHECKING:
@@ -26,7 +35,7 @@ def _range(date_from: str | None, date_to: str | None, now: datetime) -> tuple[d
     """The search's bounds (None: open). No default start: a search without date_from searches every indexed call,
     and its coverage says which dates those are."""
     start = parse_when(date_from, "date_from", end_of_day=False) if date_from else None
-    end = parse_when(date_to, "date_to", end_of_day=True) if date_to else None
+    end = half_open(parse_when(date_to, "date_to", end_of_day=True)) if date_to else None
     if start and end and start >= end:
         raise ToolFailure("date_from is after date_to: swap them, or give a later date_to.")
     if start and not end and start >= now:

@@ -285,6 +285,23 @@ async def test_bad_stats_arguments_say_what_to_change(library_deps: Deps, argume
         await rollups.call_stats(library_deps, **arguments)
 
 
+async def test_a_bare_date_to_includes_the_last_second_of_that_day(
+    library_deps: Deps, library: LibraryService, platform: SandboxPlatform
+) -> None:
+    """The library keeps whole seconds and half-open ranges: date_to=D must reach a call started at D 23:59:59."""
+    day = datetime.now(UTC).date() - timedelta(days=3)
+    body = {
+        **sample(platform, "sales-discovery").recordings[0].insights,
+        "sourceRecordId": "late-night-1",
+        "recordingStartTime": f"{day}T23:59:59.400Z",
+    }
+    assert await library.ingest_event(body) == "inserted"
+    result = await rollups.call_stats(library_deps, date_from=str(day), date_to=str(day))
+    assert result.totals.calls == 1 and result.date_to == f"{day + timedelta(days=1)}T00:00:00Z"
+    found = await search.search_calls(library_deps, query="QuickBooks", date_from=str(day), date_to=str(day))
+    assert [m.call.record_id for m in found.calls] == ["late-night-1"]
+
+
 # --- the library turned off ------------------------------------------------------------------------------------
 
 
