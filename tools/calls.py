@@ -56,6 +56,10 @@ def resolve_range(date_from: str | None, date_to: str | None, now: datetime) -> 
     """A bare date covers the whole day; missing bounds mean the last DEFAULT_RANGE_DAYS days."""
     end = parse_when(date_to, "date_to", end_of_day=True) if date_to else now
     start = parse_when(date_from, "date_from", end_of_day=False) if date_from else end - timedelta(DEFAULT_RANGE_DAYS)
+    if start > end and not date_to:  # "swap them" would point at a date_to nobody gave
+        raise ToolFailure(
+            f"date_from ({iso_utc(start)}) is in the future: no call is recorded there yet. Give an earlier date_from."
+        )
     if start > end:
         raise ToolFailure(
             f"date_from ({iso_utc(start)}) is after date_to ({iso_utc(end)}): swap them, or give a later date_to."
