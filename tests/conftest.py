@@ -3,6 +3,8 @@ from pathlib import Path
 
 import pytest
 
+from server.library import postgres
+from tests.postgres_server import PostgresServer, PostgresUnavailable, run_in_own_loop
 from tests.redis_server import RedisServer
 
 
@@ -18,6 +20,32 @@ def redis_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RedisServ
     server.start()
     yield server
     server.stop()
+
+
+@pytest.fixture(scope="session")
+def postgres_server() -> Iterator[PostgresServer]:
+    """One real PostgreSQL server for the session (binaries missing: every PostgreSQL test fails, saying how to
+    install them). Tests keep apart by database: `tests.postgres_server.fresh_database`."""
+    try:
+        server = PostgresServer.start()
+    except PostgresUnavailable as error:
+        pytest.fail(str(error), pytrace=False)
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture(scope="session")
+def postgres_template(postgres_server: PostgresServer) -> str:
+    """A database the call library's migrations have run in; each test's database is a copy of it."""
+    url = postgres_server.create_database("library_template")
+
+    async def migrate() -> None:
+        await (await postgres.open_store(url)).aclose()
+
+    run_in_own_loop(migrate)
+    return "library_template"
 
 
 @pytest.fixture

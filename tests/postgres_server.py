@@ -16,18 +16,24 @@ When the binaries are missing, `PostgresUnavailable` says how to install them.
 from __future__ import annotations
 
 import contextlib
+import itertools
 import os
 import pwd
 import shutil
 import socket
 import subprocess
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Awaitable, Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+import anyio
 import psycopg
+
+if TYPE_CHECKING:
+    import pytest
 
 __all__ = ["INSTALL_HINT", "PostgresServer", "PostgresUnavailable", "find_bindir"]
 
@@ -184,3 +190,23 @@ class PostgresServer:
         if (self.data / "postmaster.pid").exists():
             self._run(str(self.bindir / "pg_ctl"), "-D", str(self.data), "-m", "immediate", "-w", "stop", check=False)
         shutil.rmtree(self.root, ignore_errors=True)
+
+
+_database_numbers = itertools.count(1)
+
+
+def run_in_own_loop(work: Callable[[], Awaitable[None]]) -> None:
+    """Run async set-up from a sync fixture, which may be set up while a test's event loop is running."""
+    with ThreadPoolExecutor(1) as thread:
+        thread.submit(anyio.run, work).result()
+
+
+def fresh_database(request: pytest.FixtureRequest, template_fixture: str) -> str:
+    """A new database of the session's `postgres_server`, copied from the database the session fixture
+    `template_fixture` names, dropped when the test ends; returns its URL."""
+    server: PostgresServer = request.getfixturevalue("postgres_server")
+    template: str = request.getfixturevalue(template_fixture)
+    name = f"t{next(_database_numbers)}"
+    url = server.create_database(name, template=template)
+    request.addfinalizer(lambda: server.drop_database(name))
+    return url

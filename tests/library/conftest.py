@@ -3,14 +3,11 @@ real server on loopback), the sandbox's sample calls, and a client wired to a sa
 
 from __future__ import annotations
 
-import itertools
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import AsyncIterator, Callable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-import anyio
 import httpx
 import pytest
 
@@ -21,7 +18,7 @@ from server.ringsense import JWTCredentials, RingSenseClient
 from server.sandbox import SANDBOX_CLIENT_ID, SANDBOX_CLIENT_SECRET, SandboxPlatform, create_sandbox_app
 from server.sandbox.dataset import build_dataset
 from server.sandbox.samples import Dataset, SandboxUser
-from tests.postgres_server import PostgresServer, PostgresUnavailable
+from tests.postgres_server import PostgresServer, fresh_database, run_in_own_loop
 
 SANDBOX_URL = "https://platform.sandbox.test"
 
@@ -53,39 +50,6 @@ def library_path(tmp_path: Path) -> Path:
 
 
 BACKENDS = ("sqlite", "postgres")
-_database_numbers = itertools.count(1)
-
-
-@pytest.fixture(scope="session")
-def postgres_server() -> Iterator[PostgresServer]:
-    """One real PostgreSQL server for the session (binaries missing: every PostgreSQL test fails, saying how to
-    install them)."""
-    try:
-        server = PostgresServer.start()
-    except PostgresUnavailable as error:
-        pytest.fail(str(error), pytrace=False)
-    try:
-        yield server
-    finally:
-        server.stop()
-
-
-def _in_own_loop(work: Callable[[], Awaitable[None]]) -> None:
-    """Run async set-up from a sync fixture, which may be set up while a test's event loop is running."""
-    with ThreadPoolExecutor(1) as thread:
-        thread.submit(anyio.run, work).result()
-
-
-@pytest.fixture(scope="session")
-def postgres_template(postgres_server: PostgresServer) -> str:
-    """A database the library's migrations have run in; each test's database is a copy of it."""
-    url = postgres_server.create_database("library_template")
-
-    async def migrate() -> None:
-        await (await postgres.open_store(url)).aclose()
-
-    _in_own_loop(migrate)
-    return "library_template"
 
 
 @pytest.fixture(scope="session")
@@ -100,24 +64,14 @@ def postgres_filled_template(postgres_server: PostgresServer, postgres_template:
         finally:
             await store.aclose()
 
-    _in_own_loop(fill)
+    run_in_own_loop(fill)
     return "library_filled"
-
-
-def _fresh_database(request: pytest.FixtureRequest, template_fixture: str) -> str:
-    """A new database copied from a template, dropped when the test ends; returns its URL."""
-    server: PostgresServer = request.getfixturevalue("postgres_server")
-    template: str = request.getfixturevalue(template_fixture)
-    name = f"t{next(_database_numbers)}"
-    url = server.create_database(name, template=template)
-    request.addfinalizer(lambda: server.drop_database(name))
-    return url
 
 
 @pytest.fixture
 def postgres_url(request: pytest.FixtureRequest) -> str:
     """A fresh, migrated PostgreSQL database (for the tests only that backend has)."""
-    return _fresh_database(request, "postgres_template")
+    return fresh_database(request, "postgres_template")
 
 
 @pytest.fixture(params=BACKENDS)
@@ -131,7 +85,7 @@ async def store(backend: str, library_path: Path, request: pytest.FixtureRequest
     """An empty library on each backend."""
     opened: LibraryStore
     if backend == "postgres":
-        opened = await postgres.open_store(_fresh_database(request, "postgres_template"))
+        opened = await postgres.open_store(fresh_database(request, "postgres_template"))
     else:
         opened = await sqlite.open_store(library_path)
     try:
@@ -163,7 +117,7 @@ async def filled(
     is a copy of a database filled once per session."""
     opened: LibraryStore
     if backend == "postgres":
-        opened = await postgres.open_store(_fresh_database(request, "postgres_filled_template"))
+        opened = await postgres.open_store(fresh_database(request, "postgres_filled_template"))
     else:
         opened = await sqlite.open_store(library_path)
         await _ingest_samples(opened, dataset)

@@ -6,6 +6,7 @@ from collections.abc import AsyncIterator, Sequence
 from pathlib import Path
 
 import pytest
+from pydantic import SecretStr
 
 from server.config import LibrarySettings
 from server.library_service import LibraryService
@@ -13,6 +14,7 @@ from server.ringsense.models import InsightType, RecordingInsights, SessionInsig
 from server.sandbox import SandboxPlatform
 from server.sandbox.samples import SampleCall
 from server.sandboxed import client_for
+from tests.postgres_server import fresh_database
 from tools.deps import Deps
 from tools.library import LibraryCalls
 from tools.models import DataSource
@@ -66,11 +68,14 @@ class Held:
         return self.sessions.get(session_id)
 
 
-@pytest.fixture
-async def library(platform: SandboxPlatform, tmp_path: Path) -> AsyncIterator[LibraryService]:
-    """The server's call library in a file under tmp_path, built by the real sync from the sandbox (no background
-    sync: the tests decide when syncs run)."""
-    service = LibraryService(LibrarySettings(enabled=True, directory=tmp_path))
+@pytest.fixture(params=("sqlite", "postgres"))
+async def library(
+    platform: SandboxPlatform, tmp_path: Path, request: pytest.FixtureRequest
+) -> AsyncIterator[LibraryService]:
+    """The server's call library, built by the real sync from the sandbox (no background sync: the tests decide
+    when syncs run), on each backend: a file under tmp_path, and a fresh database of a real PostgreSQL server."""
+    url = SecretStr(fresh_database(request, "postgres_template")) if request.param == "postgres" else None
+    service = LibraryService(LibrarySettings(enabled=True, directory=tmp_path, database_url=url))
     async with client_for(platform) as client, service.running(client, background=False):
         summary = await service.sync_now(client)
         assert summary is not None and summary.stopped is None
