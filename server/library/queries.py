@@ -416,7 +416,6 @@ def coverage(
     None (the whole library), the start of its first recording. The whole library's range starts at its first
     known call or synced day, so its gaps are only those inside what the library knows."""
     end = int(_aware(date_to).timestamp())
-    shown_from = date_from
     if date_from is None:
         known = [synced[0][0]] if synced else []
         known += [first_recording] if first_recording is not None else []
@@ -424,6 +423,7 @@ def coverage(
         shown_from = datetime.fromtimestamp(start, UTC)
     else:
         start = int(_aware(date_from).timestamp())
+        shown_from = date_from
     gaps = subtract_ranges((start, end), synced)
     return Coverage(
         date_from=shown_from,

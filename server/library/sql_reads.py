@@ -3,8 +3,8 @@
 SQLite and PostgreSQL run these statements as written, apart from what a `Dialect` says: the driver's placeholder,
 how a time is stored, where the owner's folded name words come from and how the synced ranges are read.
 Statements are written with `?`; `Dialect.sql` turns them into the driver's form. `SqlReads` answers the reader
-methods with them through one backend hook, `_all` (run a statement, return its rows), so a backend module keeps
-only its plumbing, its writes, its full-text search and its status.
+methods with them through two backend hooks, `_all` (run a statement, return its rows) and `_size_bytes`, so a
+backend module keeps only its plumbing, its writes and its full-text search.
 """
 
 from __future__ import annotations
@@ -34,14 +34,14 @@ from .store import (
     StoredCall,
 )
 
-__all__ = ["CALL_COLUMNS", "CALL_FIELDS", "Dialect", "SqlReads", "call_ref", "search_frame", "where"]
+__all__ = ["CALL_COLUMNS", "WIDTH", "Dialect", "SqlReads", "call_ref", "search_frame"]
 
-CALL_FIELDS = (
+_CALL_FIELDS = (
     "id", "record_id", "session_id", "domain", "title", "started_at", "duration", "direction",
     "owner_extension_id", "owner_name", "external_number", "ai_score", "sentiment",
 )  # fmt: skip
-CALL_COLUMNS = ", ".join(f"c.{name}" for name in CALL_FIELDS)
-WIDTH = len(CALL_FIELDS)
+CALL_COLUMNS = ", ".join(f"c.{name}" for name in _CALL_FIELDS)  # the first columns of every row of calls read
+WIDTH = len(_CALL_FIELDS)
 
 
 @dataclass(frozen=True)
@@ -52,8 +52,8 @@ class Dialect:
     spaces (" jose nunez "); `to_db` turns an aware datetime into the stored time (SQLite: epoch seconds,
     PostgreSQL: a whole-second timestamptz); `time`, `day` and `modified` read a stored time, due date and
     `last_modified` back (None stays None). `synced` reads the synced ranges as epoch seconds, in order; `month`
-    is a recording's "YYYY-MM"; `version` reads the schema version; `binary` orders text by its bytes (SQLite's
-    default), so both backends list recordings in one order.
+    is a recording's "YYYY-MM"; `version` reads the schema version; `binary` is the collation that orders text by
+    its bytes (SQLite's default), so both backends list recordings in one order.
     """
 
     mark: str
@@ -68,11 +68,12 @@ class Dialect:
     modified: Callable[[Any], datetime | None]
 
     def sql(self, text: str) -> str:
-        """`text` with every `?` as the driver's placeholder (no statement here holds a literal `?` or `%`)."""
+        """`text` with every `?` as the driver's placeholder (no statement of the library holds a literal `?`, and
+        none given to PostgreSQL a literal `%`)."""
         return text if self.mark == "?" else text.replace("?", self.mark)
 
 
-def where(conditions: Sequence[str]) -> str:
+def _where(conditions: Sequence[str]) -> str:
     return f" WHERE {' AND '.join(conditions)}" if conditions else ""
 
 
@@ -155,7 +156,7 @@ def search_frame(plan: queries.SearchPlan, dialect: Dialect, *, speaker: bool) -
     conditions, params = _call_filters(dialect, plan.filters)
     if plan.parsed.none_of:
         conditions.insert(0, "c.id NOT IN (SELECT call_id FROM nx)")
-    return source, score, where(conditions), params
+    return source, score, _where(conditions), params
 
 
 # --- next steps, stats, coverage and stored calls --------------------------------------------------------------
@@ -168,7 +169,7 @@ def _range_filters(dialect: Dialect, query: NextStepsQuery | StatsQuery, **more:
         CallFilters(date_from=query.date_from, date_to=query.date_to, owner=query.owner, direction=query.direction,
                     **more),
     )  # fmt: skip
-    return where(conditions), params
+    return _where(conditions), params
 
 
 def _next_steps(rows: Sequence[Sequence[Any]], dialect: Dialect) -> list[NextStep]:
