@@ -115,7 +115,10 @@ class Coverage:
 
     @property
     def complete(self) -> bool:
-        """True when every recording in the range is indexed and the whole range has been synced."""
+        """True when every recording in the range is indexed and the whole range has been synced. A whole-library
+        coverage with an empty range (nothing synced, or nothing before `date_to`) knows nothing: not complete."""
+        if self.whole_library and self.date_from >= self.date_to:
+            return False
         return not self.unsynced and self.indexed >= self.recorded and not (self.pending or self.failed)
 
     def describe(self, now: datetime | None = None) -> str:

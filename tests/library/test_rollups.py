@@ -153,4 +153,5 @@ async def test_coverage_without_a_start_starts_at_the_first_synced_day_when_it_i
 async def test_coverage_of_an_empty_library_without_a_start_is_empty(store: SqliteStore, now: datetime) -> None:
     coverage = await store.coverage(None, now)
     assert coverage.whole_library and coverage.date_from == coverage.date_to == now and coverage.recorded == 0
+    assert not coverage.complete, "a library that knows nothing is not a complete answer"
     assert coverage.describe(now).startswith("all indexed calls before")
