@@ -420,7 +420,8 @@ def coverage(
         known = [synced[0][0]] if synced else []
         known += [first_recording] if first_recording is not None else []
         start = min([*known, end])
-        shown_from = datetime.fromtimestamp(start, UTC)
+        # Nothing known before date_to: an empty range, exactly (not "date_to cut to the second → date_to").
+        shown_from = datetime.fromtimestamp(start, UTC) if start < end else date_to
     else:
         start = int(_aware(date_from).timestamp())
         shown_from = date_from

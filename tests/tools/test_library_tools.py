@@ -74,6 +74,20 @@ async def test_a_search_without_dates_says_it_searched_every_indexed_call_and_si
     assert "every indexed call" in result.hint
 
 
+async def test_a_search_of_a_library_never_synced_says_it_knows_nothing(
+    platform: SandboxPlatform,
+    tmp_path,  # type: ignore[no-untyped-def]
+) -> None:
+    service = LibraryService(LibrarySettings(enabled=True, directory=tmp_path), sync_every=None)
+    async with client_for(platform) as client:
+        deps = Deps(source=CallSource(client, data_source="sandbox sample data"), library=service)
+        result = await search.search_calls(deps, query="credit")
+    assert result.total_calls == 0 and not result.coverage.complete and "not complete" in result.hint
+    assert result.coverage.text.startswith("all indexed calls before ")
+    assert result.coverage.text.endswith("0 of 0 recorded calls indexed; never synced")
+    await (await service.reader()).aclose()
+
+
 async def test_a_search_until_a_date_covers_every_indexed_call_before_it(library_deps: Deps) -> None:
     everything = await search.search_calls(library_deps, query="credit")
     result = await search.search_calls(library_deps, query="credit", date_to=_days_ago(10))
