@@ -6,13 +6,44 @@ fraction of a day. A time with a time of day is shown to the minute, in UTC; a m
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import UTC, datetime, time
-from typing import TYPE_CHECKING
-
-if TYPE_CHECKING:
-    from .store import Coverage, DateRange
+from typing import Protocol
 
 __all__ = ["ago", "describe", "duration", "moment"]
+
+
+# What the wording reads of a `store.Coverage` and its `DateRange`s: described here, not imported, because the
+# store's Coverage.describe calls this module.
+class _Span(Protocol):
+    @property
+    def start(self) -> datetime: ...
+    @property
+    def end(self) -> datetime: ...
+
+
+class _Coverage(Protocol):
+    @property
+    def date_from(self) -> datetime: ...
+    @property
+    def date_to(self) -> datetime: ...
+    @property
+    def recorded(self) -> int: ...
+    @property
+    def indexed(self) -> int: ...
+    @property
+    def pending(self) -> int: ...
+    @property
+    def not_analysed(self) -> int: ...
+    @property
+    def failed(self) -> int: ...
+    @property
+    def unsynced(self) -> Sequence[_Span]: ...
+    @property
+    def last_sync(self) -> datetime | None: ...
+    @property
+    def whole_library(self) -> bool: ...
+
 
 MAX_GAPS_LISTED = 3  # more unsynced parts than this are summed up: the sentence must stay one line
 
@@ -47,11 +78,11 @@ def moment(when: datetime) -> str:
     return f"{when:%Y-%m-%d}" if when.time() == time(0) else f"{when:%Y-%m-%d %H:%M} UTC"
 
 
-def _span(gap: DateRange) -> str:
+def _span(gap: _Span) -> str:
     return f"{moment(gap.start)} → {moment(gap.end)} ({duration((gap.end - gap.start).total_seconds())})"
 
 
-def _unsynced(gaps: tuple[DateRange, ...]) -> str:
+def _unsynced(gaps: Sequence[_Span]) -> str:
     listed = ", ".join(_span(gap) for gap in gaps[:MAX_GAPS_LISTED])
     if len(gaps) > MAX_GAPS_LISTED:
         total = sum((gap.end - gap.start).total_seconds() for gap in gaps)
@@ -59,7 +90,7 @@ def _unsynced(gaps: tuple[DateRange, ...]) -> str:
     return f"call log not synced for {listed}: calls there are missing"
 
 
-def describe(coverage: Coverage, now: datetime) -> str:
+def describe(coverage: _Coverage, now: datetime) -> str:
     """One line, e.g. "412 of 430 recorded calls indexed; 18 pending analysis; last sync 3 min ago". A coverage of
     the whole library (a search without a start) first says what that is: "all indexed calls, 2026-10-30 → …"."""
     parts = []
