@@ -4,7 +4,7 @@ from pathlib import Path
 import pytest
 
 from server.library import postgres
-from tests.postgres_server import PostgresServer, PostgresUnavailable, run_in_own_loop
+from tests.postgres_server import PostgresServer, run_in_own_loop, started_or_fail
 from tests.redis_server import RedisServer
 
 
@@ -26,14 +26,8 @@ def redis_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RedisServ
 def postgres_server() -> Iterator[PostgresServer]:
     """One real PostgreSQL server for the session (binaries missing: every PostgreSQL test fails, saying how to
     install them). Tests keep apart by database: `tests.postgres_server.fresh_database`."""
-    try:
-        server = PostgresServer.start()
-    except PostgresUnavailable as error:
-        pytest.fail(str(error), pytrace=False)
-    try:
+    with started_or_fail() as server:
         yield server
-    finally:
-        server.stop()
 
 
 @pytest.fixture(scope="session")

@@ -27,13 +27,11 @@ from collections.abc import Awaitable, Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import anyio
 import psycopg
-
-if TYPE_CHECKING:
-    import pytest
+import pytest
 
 __all__ = ["INSTALL_HINT", "PostgresServer", "PostgresUnavailable", "find_bindir"]
 
@@ -210,3 +208,16 @@ def fresh_database(request: pytest.FixtureRequest, template_fixture: str) -> str
     url = server.create_database(name, template=template)
     request.addfinalizer(lambda: server.drop_database(name))
     return url
+
+
+@contextlib.contextmanager
+def started_or_fail() -> Iterator[PostgresServer]:
+    """A throwaway server, stopped on exit. Missing binaries fail the test (not skip it), saying how to install them."""
+    try:
+        server = PostgresServer.start()
+    except PostgresUnavailable as error:
+        pytest.fail(str(error), pytrace=False)
+    try:
+        yield server
+    finally:
+        server.stop()

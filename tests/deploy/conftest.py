@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.postgres_server import PostgresServer, PostgresUnavailable
+from tests.postgres_server import PostgresServer, started_or_fail
 
 from .report import REPORT
 
@@ -22,14 +22,8 @@ from .report import REPORT
 def private_postgres() -> Iterator[PostgresServer]:
     """A throwaway PostgreSQL cluster on a free loopback port (missing binaries: the test fails, saying how to
     install them)."""
-    try:
-        server = PostgresServer.start()
-    except PostgresUnavailable as error:
-        pytest.fail(str(error), pytrace=False)
-    try:
+    with started_or_fail() as server:
         yield server
-    finally:
-        server.stop()
 
 
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
