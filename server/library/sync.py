@@ -33,6 +33,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Literal
 
 import anyio
+from anyio.streams.memory import MemoryObjectReceiveStream, MemoryObjectSendStream
 
 from server.ringsense import (
     AuthenticationError,
@@ -43,7 +44,7 @@ from server.ringsense import (
     RingSenseError,
 )
 from server.ringsense.errors import ApiNotEnabledError
-from server.ringsense.models import CallLogRecord
+from server.ringsense.models import CallLogRecord, RecordingInsights
 
 from .ingest import ingest
 from .store import LibraryStore, RecordingEntry
@@ -61,7 +62,11 @@ __all__ = [
 DEFAULT_LOOKBACK = timedelta(days=30)  # what a server's first catch-up covers
 WINDOW = timedelta(days=31)  # call-log window: the Heavy group allows 10 requests a minute, so few and large
 PER_PAGE = 1000  # the call log's maximum: fewest Heavy requests
-WORKERS = 8  # concurrent insight fetches; the pacer, not this number, sets the pace
+WORKERS = 16  # concurrent insight fetches; the pacer, not this number, sets the pace
+# Fetched recordings waiting for the store's writer: a Light window's worth (50), so that the burst a window's
+# turnover allows is fetched at once even while the writer is still busy with the previous one.
+FETCHED_BUFFER = 50
+STORE_ON_CANCEL = 5.0  # seconds a cancelled sync may spend storing what it already fetched
 NOT_READY_BACKOFF = timedelta(minutes=2)  # first retry of a recording whose insights are not ready
 MAX_BACKOFF = timedelta(hours=1)
 ANALYSIS_DEADLINE = timedelta(hours=48)  # RingSense analyses within about 30 min; after this, it will not
@@ -75,6 +80,8 @@ LEASE_RENEW_EVERY = 10  # fetches
 BUSY_ELSEWHERE = "another ringsense-mcp process is syncing this library right now; it will finish the job"
 
 _log = logging.getLogger("server.library.sync")
+
+_Fetched = tuple[RecordingEntry, RecordingInsights | RingSenseError]  # a recording, and its insights or why not
 
 
 @dataclass(frozen=True)
@@ -195,10 +202,6 @@ def _backoff(attempts: int) -> timedelta:
     return min(delay, MAX_BACKOFF)
 
 
-class _Abort(Exception):
-    """A failure that no other recording will escape (credentials, permission, the API switched off)."""
-
-
 async def _walk(
     lease: _Lease,
     store: LibraryStore,
@@ -236,72 +239,109 @@ async def _fetch_all(
     progress: ProgressCallback | None,
     now: datetime,
 ) -> None:
+    """Fetch the insights of `due` (newest first) with `WORKERS` concurrent requests and store each as it arrives.
+
+    Fetching and storing are separate tasks joined by a buffer: a fetcher never waits for the store's writer, so
+    when the Light window turns over, every slot it frees is used at once, and the writer catches up behind.
+    (Fetch-then-store in each worker let the one writer set the pace: at each turnover, the requests went out
+    one ingest apart, and a backfill ended seconds after the budget allowed.)
+    """
     queue = iter(sorted(due, key=lambda e: e.started_at, reverse=True))  # newest first: what people ask about
-    done = 0
-    consecutive_failures = 0
+    send, receive = anyio.create_memory_object_stream[_Fetched](FETCHED_BUFFER)
 
-    async def fetch(entry: RecordingEntry) -> None:
-        nonlocal consecutive_failures
-        attempts = entry.attempts + 1
-        try:
-            insights = await client.get_record_insights(entry.record_id, domain=entry.domain)
-        except InsightsNotFoundError:
-            if now - entry.started_at < ANALYSIS_DEADLINE:
-                retry = now + _backoff(attempts)
-                await store.set_recording_state(
-                    entry.domain, entry.record_id, "pending", attempts=attempts, retry_at=retry
-                )
-            else:
-                retry = now + RECHECK_NOT_ANALYSED
-                await store.set_recording_state(
-                    entry.domain, entry.record_id, "not_analysed", attempts=attempts, retry_at=retry
-                )
-            consecutive_failures = 0
-            return
-        except (AuthenticationError, ApiNotEnabledError, PermissionDeniedError) as error:
-            # The user or the app cannot read insights at all (RAH-3005, CMN-401…): no other call would fare better.
-            raise _Abort(error.message) from error
-        except RateLimitedError as error:
-            raise _Abort(error.message) from error
-        except RingSenseError as error:
-            consecutive_failures += 1
-            summary.errors.append(f"{entry.record_id}: {error.message}")
-            await store.set_recording_state(
-                entry.domain, entry.record_id, "failed", attempts=attempts, retry_at=now + _backoff(attempts),
-                error=type(error).__name__,
-            )  # fmt: skip
-            if consecutive_failures >= MAX_CONSECUTIVE_FAILURES:
-                raise _Abort(f"{consecutive_failures} fetches in a row failed; last: {error.message}") from error
-            return
-        consecutive_failures = 0
-        outcome = await ingest(store, insights, source="sync")
-        if outcome in ("inserted", "updated"):
-            summary.indexed += 1
-        else:
-            summary.unchanged += 1
-
-    async def worker() -> None:
-        nonlocal done
-        for entry in queue:
-            if summary.stopped:
-                return
-            try:
-                await fetch(entry)
-            except _Abort as abort:
-                summary.stopped = summary.stopped or str(abort)
-                return
-            done += 1
-            if done % LEASE_RENEW_EVERY == 0 and not await lease.renew():
-                summary.stopped = BUSY_ELSEWHERE  # our lease lapsed and another sync took over: leave it the work
-                return
-            await _report(progress, SyncProgress("insights", done, len(due), f"insights {done}/{len(due)}"))
+    async def fetcher(send: MemoryObjectSendStream[_Fetched]) -> None:
+        async with send:
+            for entry in queue:
+                if summary.stopped:
+                    return
+                try:
+                    result: RecordingInsights | RingSenseError = await client.get_record_insights(
+                        entry.record_id, domain=entry.domain
+                    )
+                except (AuthenticationError, ApiNotEnabledError, PermissionDeniedError, RateLimitedError) as error:
+                    # The user or the app cannot read insights at all (RAH-3005, CMN-401…), or the platform asked
+                    # for a pause longer than the client waits: no other call would fare better now.
+                    summary.stopped = summary.stopped or error.message
+                    return
+                except RingSenseError as error:  # this recording's own trouble (RAH-3001 included): recorded below
+                    result = error
+                try:
+                    await send.send((entry, result))
+                except anyio.BrokenResourceError:  # the writer stopped on a store failure, which it raises
+                    return
 
     try:
         async with anyio.create_task_group() as tasks:
-            for _ in range(min(WORKERS, len(due))):
-                tasks.start_soon(worker)
-    except ExceptionGroup as group:  # a store failure in one worker: raise it as itself
+            async with send:
+                for _ in range(min(WORKERS, len(due))):
+                    tasks.start_soon(fetcher, send.clone())
+            await _store_fetched(lease, store, receive, len(due), summary, progress, now)
+    except ExceptionGroup as group:  # a store failure: raise it as itself
         raise group.exceptions[0] from None
+
+
+async def _store_fetched(
+    lease: _Lease,
+    store: LibraryStore,
+    receive: MemoryObjectReceiveStream[_Fetched],
+    total: int,
+    summary: SyncSummary,
+    progress: ProgressCallback | None,
+    now: datetime,
+) -> None:
+    """The one writer: store each fetched recording (or its failure) in the order the fetches ended.
+
+    Once the sync has stopped (failures in a row, the lease taken over), what was already fetched is still stored:
+    those requests are spent, and storing is idempotent. When cancelled (Ctrl-C), it stores what is already
+    fetched before leaving, for at most `STORE_ON_CANCEL` seconds, so the next run does not fetch it again.
+    """
+    done = 0
+    consecutive_failures = 0
+
+    async def store_one(entry: RecordingEntry, result: RecordingInsights | RingSenseError) -> None:
+        nonlocal done, consecutive_failures
+        attempts = entry.attempts + 1
+        if isinstance(result, InsightsNotFoundError):
+            young = now - entry.started_at < ANALYSIS_DEADLINE
+            await store.set_recording_state(
+                entry.domain, entry.record_id, "pending" if young else "not_analysed", attempts=attempts,
+                retry_at=now + (_backoff(attempts) if young else RECHECK_NOT_ANALYSED),
+            )  # fmt: skip
+            consecutive_failures = 0
+        elif isinstance(result, RingSenseError):
+            consecutive_failures += 1
+            summary.errors.append(f"{entry.record_id}: {result.message}")
+            await store.set_recording_state(
+                entry.domain, entry.record_id, "failed", attempts=attempts, retry_at=now + _backoff(attempts),
+                error=type(result).__name__,
+            )  # fmt: skip
+            if consecutive_failures >= MAX_CONSECUTIVE_FAILURES and not summary.stopped:
+                summary.stopped = f"{consecutive_failures} fetches in a row failed; last: {result.message}"
+        else:
+            consecutive_failures = 0
+            outcome = await ingest(store, result, source="sync")
+            if outcome in ("inserted", "updated"):
+                summary.indexed += 1
+            else:
+                summary.unchanged += 1
+        done += 1
+
+    async with receive:
+        try:
+            async for entry, result in receive:
+                await store_one(entry, result)
+                if done % LEASE_RENEW_EVERY == 0 and not summary.stopped and not await lease.renew():
+                    summary.stopped = BUSY_ELSEWHERE  # our lease lapsed and another sync took over: leave it the work
+                await _report(progress, SyncProgress("insights", done, total, f"insights {done}/{total}"))
+        except anyio.get_cancelled_exc_class():
+            with anyio.CancelScope(shield=True), anyio.move_on_after(STORE_ON_CANCEL):
+                while True:
+                    try:
+                        entry, result = receive.receive_nowait()
+                    except (anyio.WouldBlock, anyio.EndOfStream):
+                        break
+                    await store_one(entry, result)
+            raise
 
 
 async def sync_range(

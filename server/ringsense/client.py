@@ -66,6 +66,11 @@ REVOKE_TIMEOUT = 5.0  # aclose() waits this long at most for the best-effort rev
 MAX_RESPONSE_BYTES = 32 * 1024 * 1024
 MAX_TOKEN_RENEWALS = 2  # 401-driven token renewals per request (a second covers a token expiring in the queue)
 USER_AGENT = f"ringsense-mcp/{__version__} (python-httpx)"
+# Idle connections are dropped after this long, before the server drops them: a request sent on a connection the
+# server is closing fails (ReadError) after it took its rate-limit slot, and its retry waits for another slot —
+# at a busy window's turnover, a whole window. Servers commonly close idle connections after 5 s (uvicorn and
+# Node.js by default), the same as httpx's own default, so the two raced; a new connection costs far less.
+KEEPALIVE_EXPIRY = 4.0
 
 _ACCOUNT_CALL_LOG = "/restapi/v1.0/account/~/call-log"
 _EXTENSION_CALL_LOG = "/restapi/v1.0/account/~/extension/~/call-log"
@@ -178,7 +183,12 @@ class RingSenseClient:
         # this server did before answering `initialize` (~70 ms here), and the handshake needs no request.
         if self._http_client is None:
             self._http_client = httpx.AsyncClient(
-                timeout=self._timeout, follow_redirects=False, headers={"User-Agent": USER_AGENT}
+                timeout=self._timeout,
+                follow_redirects=False,
+                headers={"User-Agent": USER_AGENT},
+                limits=httpx.Limits(
+                    max_connections=100, max_keepalive_connections=20, keepalive_expiry=KEEPALIVE_EXPIRY
+                ),
             )
         return self._http_client
 
