@@ -62,7 +62,7 @@ __all__ = [
 DEFAULT_LOOKBACK = timedelta(days=30)  # what a server's first catch-up covers
 WINDOW = timedelta(days=31)  # call-log window: the Heavy group allows 10 requests a minute, so few and large
 PER_PAGE = 1000  # the call log's maximum: fewest Heavy requests
-WORKERS = 16  # concurrent insight fetches; the pacer, not this number, sets the pace
+WORKERS = 8  # concurrent insight fetches; the pacer, not this number, sets the pace
 # Fetched recordings waiting for the store's writer: a Light window's worth (50), so that the burst a window's
 # turnover allows is fetched at once even while the writer is still busy with the previous one.
 FETCHED_BUFFER = 50

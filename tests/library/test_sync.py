@@ -5,15 +5,19 @@ from __future__ import annotations
 import copy
 from collections.abc import Callable
 from datetime import datetime, timedelta
+from typing import Any, cast
 
 import anyio
+import httpx
 import pytest
 
 from server.library.sqlite import SqliteStore
-from server.library.sync import BUSY_ELSEWHERE, LEASE, SyncProgress, catch_up, sync_gap, sync_range
-from server.ringsense import RingSenseClient
-from server.sandbox import SandboxPlatform
+from server.library.store import LibraryStore
+from server.library.sync import BUSY_ELSEWHERE, LEASE, WORKERS, SyncProgress, catch_up, sync_gap, sync_range
+from server.ringsense import JWTCredentials, RingSenseClient
+from server.sandbox import SANDBOX_CLIENT_ID, SANDBOX_CLIENT_SECRET, SandboxPlatform, create_sandbox_app
 from server.sandbox.samples import Dataset, SampleCall, SampleRecording
+from tests.library.conftest import SANDBOX_URL
 
 pytestmark = pytest.mark.anyio
 
@@ -195,3 +199,47 @@ async def test_a_call_that_fails_to_fetch_is_counted_and_retried_later(
         summary = await sync_range(store, client, now - timedelta(days=31), later, now=later)
     assert (summary.indexed, summary.failed) == (1, 0)
     assert await store.get_by_record(broken) is not None
+
+
+async def test_fetching_goes_on_while_the_store_is_busy_writing(
+    store: LibraryStore, platform: SandboxPlatform, now: datetime
+) -> None:
+    # At a window's turnover every freed slot should be used at once: a fetch must never wait for the store.
+    # Here the store's first write waits until the platform has answered every insights request of the sync.
+    recordings = _phone_recordings(platform.dataset)
+    assert len(recordings) > WORKERS  # otherwise fetch-then-store workers would fetch them all too
+    answered = 0
+    all_answered = anyio.Event()
+
+    async def on_response(response: httpx.Response) -> None:
+        nonlocal answered
+        if "/insights" in response.request.url.path:
+            answered += 1
+            if answered == len(recordings):
+                all_answered.set()
+
+    class _BusyWriter:
+        """The store, with its first write held until every fetch has been answered."""
+
+        def __getattr__(self, name: str) -> Any:
+            return getattr(store, name)
+
+        async def upsert(self, document: Any) -> Any:
+            await all_answered.wait()
+            return await store.upsert(document)
+
+    http = httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=create_sandbox_app(platform)),
+        base_url=SANDBOX_URL,
+        event_hooks={"response": [on_response]},
+    )
+    credentials = JWTCredentials(SANDBOX_CLIENT_ID, SANDBOX_CLIENT_SECRET, platform.dataset.users[0].jwt)
+    async with RingSenseClient(
+        server_url=SANDBOX_URL, credentials=credentials, http_client=http, cache_ttl=0
+    ) as client:
+        with anyio.fail_after(10):
+            summary = await sync_range(
+                store=cast(LibraryStore, _BusyWriter()), client=client, date_from=now - timedelta(days=31), date_to=now
+            )
+    assert summary.indexed == len([rec for rec in recordings if rec.insights is not None])
+    assert len(_insight_requests(platform)) == len(recordings)

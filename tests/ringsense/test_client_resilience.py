@@ -10,6 +10,7 @@ from typing import Any
 import anyio
 import httpx
 import pytest
+import uvicorn
 
 from server.ringsense import (
     MAX_ATTEMPTS,
@@ -28,7 +29,8 @@ from server.ringsense import (
     RingSenseError,
     UpstreamError,
 )
-from server.sandbox import Fault, SandboxPlatform
+from server.ringsense.client import KEEPALIVE_EXPIRY
+from server.sandbox import Fault, SandboxPlatform, create_sandbox_app
 
 from .conftest import (
     NO_INSIGHTS_JWT,
@@ -171,6 +173,13 @@ async def test_dropped_connections_become_a_network_error_over_real_http(
             await client.get_record_insights(RECORD_ID)
     assert isinstance(caught.value.__cause__, httpx.TransportError)
     assert len(platform.requests_to("insights")) == MAX_ATTEMPTS
+
+
+def test_idle_connections_are_dropped_before_a_server_with_the_usual_keep_alive_closes_them() -> None:
+    # uvicorn (the sandbox) and Node.js close idle connections after 5 s: a request sent on one as it closes fails
+    # after taking its rate-limit slot, and its retry waits for another. The client must let go first.
+    server_keep_alive = uvicorn.Config(app=create_sandbox_app(SandboxPlatform())).timeout_keep_alive
+    assert KEEPALIVE_EXPIRY < server_keep_alive
 
 
 async def test_nothing_listening_is_a_network_error() -> None:
