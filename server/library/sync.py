@@ -8,10 +8,11 @@ summary = await sync_gap(store, client, start, end)  # the event feed, after a f
 
 - The call log (Heavy group) is read in windows; each window's recordings are noted in the store and the window
   marked synced, so coverage knows which days are complete.
-- Insights (Light group) are fetched newest first by a few concurrent workers; the client's pacer keeps the
-  requests within the group's budget, so the sync runs at the budget's pace without a 429.
-- The store is the checkpoint: every fetched call is committed at once, so a crash or Ctrl-C loses nothing and
-  the next run fetches only what is still missing.
+- Insights (Light group) are fetched newest first by a few concurrent fetchers; the client's pacer keeps the
+  requests within the group's budget, so the sync runs at the budget's pace without a 429. Fetchers hand what
+  they get to one writer through a buffer, so no fetch waits for the store.
+- The store is the checkpoint: every fetched call is committed as soon as the writer takes it, so a crash loses
+  nothing stored, Ctrl-C stores what was fetched before leaving, and the next run fetches only what is missing.
 - 404 RAH-3001 ("no insights") is retried with backoff while the call is young, then the recording counts as
   "not analysed" (rechecked weekly: a licence may be assigned later).
 - Recordings the call log no longer lists (past retention, or deleted) are dropped from the library, but only
