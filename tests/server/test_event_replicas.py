@@ -3,7 +3,8 @@ its holder is killed.
 
 Each replica is `ringsense-mcp serve --transport http --stateless` in live mode with RINGSENSE_EVENTS=1, against the
 sandbox served by uvicorn on loopback (REST and its WebSocket gateway) and a real redis-server. The events lease
-is scaled down to 1 s (RINGSENSE_EVENTS_LEASE_TTL), so a dead holder is replaced within 1.3 s plus start-up.
+is scaled down to 3 s (RINGSENSE_EVENTS_LEASE_TTL), so a dead holder is replaced within about 4 s; a live holder
+renews it every second, so a busy machine would have to stall a replica for 2 s to make it lapse.
 """
 
 from __future__ import annotations
@@ -78,7 +79,7 @@ async def test_killing_the_subscription_holder_hands_it_over_within_the_bound_an
         served = await stack.enter_async_context(serve_sandbox(platform))
         control = await stack.enter_async_context(httpx.AsyncClient(base_url=served))
         environment = replica_environment(
-            served, jwt, redis_server.url, tmp_path, RINGSENSE_EVENTS="1", RINGSENSE_EVENTS_LEASE_TTL="1"
+            served, jwt, redis_server.url, tmp_path, RINGSENSE_EVENTS="1", RINGSENSE_EVENTS_LEASE_TTL="3"
         )
         logs = [tmp_path / f"replica-{n}.log" for n in range(3)]
         async with anyio.create_task_group() as starting:  # start the three side by side
@@ -128,9 +129,12 @@ async def test_killing_the_subscription_holder_hands_it_over_within_the_bound_an
     seen = {event["record_id"] for event in recent["events"]}
     assert {before, *missed} <= seen
     # ...and the handover window is reported for the library to check against the call log as well.
-    [gap] = recent["gaps"]
-    assert datetime.fromisoformat(gap["since"]) <= killed_at <= datetime.fromisoformat(gap["until"])
-    assert "its session was recovered" in gap["reason"]
+    # (A holder stalled past the lease would be replaced too, and report its own handover: every gap is one.)
+    gaps = recent["gaps"]
+    assert gaps and all("its session was recovered" in gap["reason"] for gap in gaps)
+    assert any(
+        datetime.fromisoformat(gap["since"]) <= killed_at <= datetime.fromisoformat(gap["until"]) for gap in gaps
+    )
 
     logged = "".join(log.read_text(errors="replace") for log in logs)
     secrets = [*platform.issued_tokens(), jwt, SANDBOX_CLIENT_SECRET]
