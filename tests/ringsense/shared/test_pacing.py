@@ -9,6 +9,8 @@ from server.ringsense import Pacer, RateLimitedError, RateLimitGroup, RetryPolic
 from server.ringsense.shared import SharedPacer
 from server.sandbox import SandboxPlatform
 
+from .calls import call_everywhere
+
 pytestmark = pytest.mark.anyio
 
 LIMIT = 8
@@ -21,23 +23,6 @@ def scaled(test):
     return pytest.mark.sandbox(rate_limits={"Light": LIMIT, "Auth": 1000}, rate_limit_window=WINDOW)(test)
 
 
-async def burst(replicas) -> list[BaseException]:
-    failures: list[BaseException] = []
-
-    async def one(client) -> None:
-        try:
-            await client.check_permission()
-        except Exception as error:  # collected: the assertion names them
-            failures.append(error)
-
-    with anyio.fail_after(30):
-        async with anyio.create_task_group() as tasks:
-            for client in replicas:
-                for _ in range(CALLS_PER_REPLICA):
-                    tasks.start_soon(one, client)
-    return failures
-
-
 @scaled
 async def test_replicas_sharing_the_window_together_stay_within_one_budget(
     platform: SandboxPlatform, make_replica, connect
@@ -45,7 +30,7 @@ async def test_replicas_sharing_the_window_together_stay_within_one_budget(
     replicas = [
         make_replica(pacer=SharedPacer(connect(), limits={"Light": LIMIT}, window=WINDOW)) for _ in range(REPLICAS)
     ]
-    assert await burst(replicas) == []
+    assert await call_everywhere(replicas, CALLS_PER_REPLICA, within=30) == []
     statuses = [r.status for r in platform.requests_to("authz-profile")]
     assert statuses.count(429) == 0
     assert statuses.count(200) == REPLICAS * CALLS_PER_REPLICA
@@ -56,7 +41,7 @@ async def test_replicas_pacing_alone_overrun_the_budget(platform: SandboxPlatfor
     """The failure the shared window prevents: each process alone believes it has the whole budget."""
     pacers = [Pacer(limits={"Light": LIMIT}, window=WINDOW) for _ in range(REPLICAS)]
     replicas = [make_replica(pacer=pacer, retry=RetryPolicy.no_retry()) for pacer in pacers]
-    await burst(replicas)
+    await call_everywhere(replicas, CALLS_PER_REPLICA, within=30)
     assert 429 in [r.status for r in platform.requests_to("authz-profile")]
 
 

@@ -11,29 +11,13 @@ from server.ringsense.tokenstore import StoredToken
 from server.sandbox import SANDBOX_CLIENT_ID, SANDBOX_CLIENT_SECRET, SandboxPlatform
 
 from ..conftest import FULL_JWT, RECORD_ID, roomy_sandbox
+from .calls import call_everywhere
 
 pytestmark = pytest.mark.anyio
 
 JWT_GRANT = "urn:ietf:params:oauth:grant-type:jwt-bearer"
 REPLICAS = 3
 CALLS_PER_REPLICA = 100
-
-
-async def call_everywhere(replicas, calls_each: int) -> list[BaseException]:
-    failures: list[BaseException] = []
-
-    async def one(client) -> None:
-        try:
-            await client.check_permission()
-        except Exception as error:  # collected: the assertion names them
-            failures.append(error)
-
-    with anyio.fail_after(60):
-        async with anyio.create_task_group() as tasks:
-            for client in replicas:
-                for _ in range(calls_each):
-                    tasks.start_soon(one, client)
-    return failures
 
 
 @roomy_sandbox
