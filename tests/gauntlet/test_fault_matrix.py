@@ -22,7 +22,10 @@ import anyio
 import httpx
 import pytest
 from mcp import Client
+from mcp.server.mcpserver import MCPServer
 
+from server.app import build_server
+from server.ringsense import RingSenseClient
 from server.sandbox import Fault, SandboxPlatform, create_sandbox_app, serve_sandbox
 from server.sandboxed import SANDBOX_URL
 from tests.server.conftest import find_call
@@ -33,8 +36,9 @@ from .harness import (
     Upstream,
     contains_any,
     first_line,
-    gauntlet_server,
+    gauntlet_client,
     leaks,
+    live_settings,
     roomy_platform,
     texts,
 )
@@ -270,9 +274,36 @@ async def exercise(tool: ToolCase, scenario: Scenario, platform: SandboxPlatform
     return "<br>".join(parts)
 
 
+class Seat:
+    """One tool's server, built once for the whole matrix and connected to each scenario's own sandbox.
+
+    Building a server (the pydantic schemas of every tool) costs more CPU than a scenario's calls. What a fault
+    can leave behind is not in it: each connection opens the server's runtime anew, with a new client (token,
+    pacer, cache, retry clock) made from that scenario's `Upstream`; the library and live events are off.
+    """
+
+    def __init__(self) -> None:
+        self.upstream: Upstream | None = None
+        self.server: MCPServer | None = None
+
+    def _client(self) -> RingSenseClient:
+        assert self.upstream is not None, "connect() sets the upstream first"
+        return gauntlet_client(self.upstream)
+
+    def connect(self, upstream: Upstream) -> Client:
+        self.upstream = upstream
+        if self.server is None:
+            # The settings' URL shows only in the status resource; the client comes from `upstream`.
+            self.server = build_server(live_settings(upstream.url), client_factory=self._client)
+        return Client(self.server)
+
+
+_SEATS = {tool.name: Seat() for tool in TOOLS}
+
+
 @asynccontextmanager
-async def bench_for(scenario: Scenario) -> AsyncIterator[Bench]:
-    """A sandbox of its own (in-process, or on a loopback socket) and a server connected to it."""
+async def bench_for(scenario: Scenario, tool: ToolCase) -> AsyncIterator[Bench]:
+    """A sandbox of its own (in-process, or on a loopback socket) and the tool's server connected to it."""
     platform = roomy_platform()
     async with AsyncExitStack() as stack:
         if scenario.socket:
@@ -280,7 +311,7 @@ async def bench_for(scenario: Scenario) -> AsyncIterator[Bench]:
         else:
             url, transport = SANDBOX_URL, httpx.ASGITransport(app=create_sandbox_app(platform))
         upstream = Upstream(url=url, user=platform.dataset.users[0], timeout=scenario.timeout, transport=transport)
-        client = await stack.enter_async_context(Client(gauntlet_server(upstream)))
+        client = await stack.enter_async_context(_SEATS[tool.name].connect(upstream))
         yield Bench(client, platform, upstream)
 
 
@@ -320,7 +351,7 @@ async def run_scenario(scenario: Scenario) -> ScenarioRun:
     async def one_tool(tool: ToolCase) -> None:
         _RUNNING_TOOL.set(tool.name)  # this task's context: the server tasks it starts inherit it
         try:
-            async with bench_for(scenario) as bench:
+            async with bench_for(scenario, tool) as bench:
                 outcomes[tool.name] = await exercise(tool, scenario, bench.platform, bench)
         except Exception as failure:  # raised again by this tool's own test
             outcomes[tool.name] = failure
