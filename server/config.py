@@ -117,6 +117,9 @@ class LibrarySettings:
     directory: Path | None = None
     sandbox: bool = False
     database_url: SecretStr | None = None  # PostgreSQL instead of the SQLite file (it may carry a password)
+    # PostgreSQL: seconds a query waits for a connection before the user hears "not answering" (None: the
+    # backend's default, 5 s). Not an environment variable: tests of an unreachable server shorten it.
+    pool_timeout: float | None = None
 
     @property
     def backend(self) -> str:

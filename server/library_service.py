@@ -124,7 +124,11 @@ class LibraryService:
                 assert path is not None  # enabled, checked in __init__
                 try:
                     url = self.settings.database_url  # set: the library is in PostgreSQL, shared by replicas
-                    self._store = await open_store(path, database_url=url.get_secret_value() if url else None)
+                    self._store = await open_store(
+                        path,
+                        database_url=url.get_secret_value() if url else None,
+                        pool_timeout=self.settings.pool_timeout,
+                    )
                 except OSError as err:  # the directory cannot be made or the file read: say what to change
                     raise LibraryUnavailableError(
                         f"The call library at {path} cannot be opened ({err.strerror or type(err).__name__}). "

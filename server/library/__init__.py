@@ -42,9 +42,12 @@ from .store import (
 )
 
 
-async def open_store(path: Path | None = None, *, database_url: str | None = None) -> LibraryStore:
-    """Open the library: in PostgreSQL when `database_url` is given (see `postgres.open_store`), else the SQLite
-    file at `path` (see `sqlite.open_store`), creating and migrating it as needed.
+async def open_store(
+    path: Path | None = None, *, database_url: str | None = None, pool_timeout: float | None = None
+) -> LibraryStore:
+    """Open the library: in PostgreSQL when `database_url` is given (see `postgres.open_store`; `pool_timeout`,
+    when given, is its wait for a connection), else the SQLite file at `path` (see `sqlite.open_store`), creating
+    and migrating it as needed.
 
     Raises LibraryUnavailableError (cannot reach or open it), LibrarySchemaError (written by a newer version).
     """
@@ -52,6 +55,8 @@ async def open_store(path: Path | None = None, *, database_url: str | None = Non
     if database_url is not None:
         from .postgres import open_store as open_postgres
 
+        if pool_timeout is not None:
+            return await open_postgres(database_url, pool_timeout=pool_timeout)
         return await open_postgres(database_url)
     if path is None:
         raise LibraryUnavailableError("The call library has no location: give a file path or a database URL.")

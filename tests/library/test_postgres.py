@@ -259,9 +259,9 @@ async def test_with_postgresql_down_the_library_tools_say_so_and_single_call_too
     url = postgres_url.replace("postgres@", f"postgres:{PASSWORD}@")
     sandboxed = load_settings({"RINGSENSE_DATA_DIR": str(tmp_path)}, sandbox=True)
     # --sandbox never uses a database URL (sample calls stay out of a team's database): set it here directly.
-    settings = dataclasses.replace(
-        sandboxed, library=dataclasses.replace(sandboxed.library, database_url=SecretStr(url))
-    )
+    # A short wait for a connection: each of the three library reads below waits it out once (5 s by default).
+    library = dataclasses.replace(sandboxed.library, database_url=SecretStr(url), pool_timeout=1.0)
+    settings = dataclasses.replace(sandboxed, library=library)
     server = build_server(settings, client_factory=lambda: client_for(platform))
     record_id = find_call(platform, "sales-discovery").recordings[0].record_id
     try:
