@@ -192,7 +192,8 @@ async def test_nothing_listening_is_a_network_error() -> None:
 
 
 async def test_a_slow_platform_times_out(platform: SandboxPlatform, served_url: str) -> None:
-    platform.faults.inject("/restapi/v1.0/*", Fault.delay(2.0))
+    # Five times the timeout: long enough to be one, short because the served sandbox waits it out as it stops.
+    platform.faults.inject("/restapi/v1.0/*", Fault.delay(1.0))
     async with RingSenseClient(
         server_url=served_url, credentials=credentials(), timeout=0.2, retry=RetryPolicy.no_retry()
     ) as client:

@@ -53,7 +53,14 @@ async def drive_two_replicas(
     environment = replica_environment(served_url, jwt, redis_server.url, tmp_path)
     logs = [tmp_path / "a.log", tmp_path / "b.log"]
     async with AsyncExitStack() as stack:
-        urls = [await stack.enter_async_context(replica(environment, log)) for log in logs]
+        urls = ["", ""]
+
+        async def start(index: int) -> None:
+            urls[index] = await stack.enter_async_context(replica(environment, logs[index]))
+
+        async with anyio.create_task_group() as starting:  # side by side: a start-up is mostly Python importing
+            for index in range(len(logs)):
+                starting.start_soon(start, index)
         clients: list[Client] = [
             await stack.enter_async_context(mcp_client(url, token=None, mode="auto")) for url in urls
         ]
