@@ -153,9 +153,16 @@ async def test_the_doctor_reports_the_shared_redis_and_its_token_without_showing
             "RC_USER_JWT": jwt,
             "RINGSENSE_REDIS_URL": redis_server.url,
         }
-        healthy = await run_check(environment)
         private_redis.stop()
-        unreachable = await run_check({**environment, "RINGSENSE_REDIS_URL": private_redis.url})
+        outputs: dict[str, str] = {}
+
+        async def check(name: str, redis_url: str) -> None:
+            outputs[name] = await run_check({**environment, "RINGSENSE_REDIS_URL": redis_url})
+
+        async with anyio.create_task_group() as checks:  # side by side: each is mostly a process importing
+            checks.start_soon(check, "healthy", redis_server.url)
+            checks.start_soon(check, "unreachable", private_redis.url)
+        healthy, unreachable = outputs["healthy"], outputs["unreachable"]
 
     assert f"✔ shared state: Redis at {redis_server.url} answers; no shared token yet" in healthy
     assert "Verdict: READY" in healthy
