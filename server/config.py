@@ -120,6 +120,9 @@ class LibrarySettings:
     # PostgreSQL: seconds a query waits for a connection before the user hears "not answering" (None: the
     # backend's default, 5 s). Not an environment variable: tests of an unreachable server shorten it.
     pool_timeout: float | None = None
+    # Seconds the first catch-up waits for the client's handshake to be answered (None: the library service's
+    # default, 1 s). Not an environment variable: in-memory tests, whose handshake is immediate, shorten it.
+    catch_up_delay: float | None = None
 
     @property
     def backend(self) -> str:

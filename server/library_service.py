@@ -86,7 +86,8 @@ class _Run:
 class LibraryService:
     """The call library of one server process: the `tools.library.LibraryAccess` the tools use.
 
-    `sync_every` None runs no periodic sync (only `sync_now`); `start_delay` delays the first catch-up.
+    `sync_every` None runs no periodic sync (only `sync_now`); `start_delay` delays the first catch-up (None:
+    `settings.catch_up_delay`, else START_DELAY).
     """
 
     def __init__(
@@ -94,12 +95,14 @@ class LibraryService:
         settings: LibrarySettings,
         *,
         sync_every: float | None = SYNC_EVERY,
-        start_delay: float = START_DELAY,
+        start_delay: float | None = None,
     ) -> None:
         if not settings.enabled:
             raise ValueError("LibraryService needs the library on")
         self.settings = settings
         self.sync_every = sync_every
+        if start_delay is None:
+            start_delay = settings.catch_up_delay if settings.catch_up_delay is not None else START_DELAY
         self.start_delay = start_delay
         self._store: LibraryStore | None = None
         self._opening = anyio.Lock()

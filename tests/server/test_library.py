@@ -3,6 +3,7 @@ single-call tools, the status resource and the weekly digest prompt (in-memory `
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import logging
 import os
@@ -33,13 +34,17 @@ WIDE = {"date_from": (datetime.now(UTC) - timedelta(days=29)).date().isoformat()
 
 
 @pytest.fixture
-def connect_library(platform: SandboxPlatform, tmp_path: Path) -> Callable[[], object]:
+def connect_library(platform: SandboxPlatform, tmp_path: Path) -> Callable[..., object]:
     """`async with connect_library() as client`: a sandbox server with its call library under tmp_path, synced in
-    the background exactly as a real server does (the first catch-up is announced at start-up)."""
+    the background exactly as a real server does (the first catch-up is announced at start-up). The first
+    catch-up starts at once: the in-memory handshake it waits for in a real server is over by then;
+    `connect_library(catch_up_delay=None)` keeps the server's own delay."""
 
     @asynccontextmanager
-    async def _connect() -> AsyncIterator[Client]:
+    async def _connect(*, catch_up_delay: float | None = 0.0) -> AsyncIterator[Client]:
         settings = load_settings({"RINGSENSE_DATA_DIR": str(tmp_path)}, sandbox=True)
+        library = dataclasses.replace(settings.library, catch_up_delay=catch_up_delay)
+        settings = dataclasses.replace(settings, library=library)
         server = build_server(settings, client_factory=lambda: client_for(platform))
         async with Client(server) as client:
             yield client
@@ -59,7 +64,8 @@ def recorder() -> tuple[Progress, Callable[[float, float | None, str | None], ob
 async def test_a_search_during_the_start_up_catch_up_waits_for_it_and_reports_progress(connect_library) -> None:  # type: ignore[no-untyped-def]
     seen, record = recorder()
     with anyio.fail_after(30):
-        async with connect_library() as client:
+        # The server's own delay before the catch-up: the search surely arrives before the catch-up is over.
+        async with connect_library(catch_up_delay=None) as client:
             result = await client.call_tool("search_calls", {"query": "QuickBooks"}, progress_callback=record)
     assert not result.is_error, error_text(result)
     assert result.structured_content["calls"], "the answer came after the catch-up indexed the calls"
