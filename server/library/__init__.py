@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from .errors import LibraryError, LibraryQueryError, LibrarySchemaError, LibraryUnavailableError
+from .errors import LibraryError, LibraryQueryError, LibrarySchemaError, LibraryUnavailableError, LibraryWriteError
 from .store import (
     CallFilters,
     CallRef,
@@ -77,6 +77,7 @@ __all__ = [
     "LibraryStatus",
     "LibraryStore",
     "LibraryUnavailableError",
+    "LibraryWriteError",
     "LibraryWriter",
     "MonthCoverage",
     "NextStep",

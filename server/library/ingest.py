@@ -1,30 +1,60 @@
-"""RecordingInsights → a `CallDocument` a backend can store, and the upsert that puts it in the library.
+"""RecordingInsights → a `CallDocument` a backend can store, and the upserts that put it in the library.
 
 Idempotent by `(domain, sourceRecordId)` + `lastModifiedTime`: the store keeps the latest version and ignores an
 older one, so the two push events of one pbx call (AI Notes first, then RingSense) and a backfill of the same call
 can arrive in any order and the library ends with the newest.
+
+```python
+outcome = await ingest(store, body)             # one call: an event, or a fetched call when nothing else waits
+results = await ingest_many(store, bodies)      # many: one write transaction per batch of BATCH_CALLS / BATCH_BYTES
+```
+
+A batch costs one commit and one new full-text index segment instead of one per call (most of a small write's
+cost in SQLite). It is bounded, so a write transaction stays short and another process writing the same library
+waits a fraction of a second, not seconds.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Literal
 
+from pydantic import ValidationError
+
 from server.ringsense.models import RecordingInsights
+from server.ringsense.transcript import Transcript
 
 from .due import find_due
+from .errors import LibraryWriteError
 from .store import CallDocument, CallRef, IndexedSection, LibraryWriter, NextStepRow, Side, UpsertOutcome
 
-__all__ = ["MAX_SLOTS", "build_document", "ingest", "parse_insights", "speaker_names"]
+__all__ = [
+    "BATCH_BYTES",
+    "BATCH_CALLS",
+    "MAX_SLOTS",
+    "IngestResult",
+    "build_document",
+    "ingest",
+    "ingest_many",
+    "parse_insights",
+    "speaker_names",
+]
 
 MAX_SLOTS = 255  # slot 0 = AI sections, 1…254 = one speaker each; further speakers share the last slot
 _DIGITS = re.compile(r"\D+")
 _EVIDENCE_TOLERANCE = 10.0  # seconds: a next step's start may fall in the pause before the line that says it
+# One write transaction holds at most this many calls and this much insights JSON (before compression). 64 calls
+# take about 0.1 s of SQLite's time on this 2-core machine; past ~32 a batch saves little more (docs/benchmarks.md).
+BATCH_CALLS = 64
+BATCH_BYTES = 8 * 1024 * 1024
+
+Raw = RecordingInsights | Mapping[str, Any] | bytes | str
 
 
-def parse_insights(raw: RecordingInsights | Mapping[str, Any] | bytes | str) -> RecordingInsights:
+def parse_insights(raw: Raw) -> RecordingInsights:
     """A `RecordingInsights` from a model, a JSON object (an event body) or JSON text.
 
     Raises pydantic's ValidationError when the body is not a RecordingInsights at all.
@@ -49,8 +79,9 @@ def speaker_names(insights: RecordingInsights) -> dict[str, tuple[str, bool, Sid
             names[info.speaker_id] = (f"Unknown caller {unknown}", False, side)
         else:
             names[info.speaker_id] = (name, True, side)
-    for unit in insights.insights.transcript:
-        key = unit.speaker_id or "(none)"
+    # The id column, not the lines: a tuple per line cost more than the rest of this function.
+    for speaker_id in dict.fromkeys(insights.insights.transcript.speaker_ids):
+        key = speaker_id or "(none)"
         if key not in names:
             unknown += 1
             names[key] = (f"Unknown caller {unknown}", False, "external")
@@ -84,17 +115,18 @@ def _ai_text(insights: RecordingInsights) -> str:
     return "\n".join(part for part in parts if part)
 
 
-def _evidence(insights: RecordingInsights, start: float | None) -> tuple[str | None, str | None]:
+def _evidence(transcript: Transcript, start: float | None) -> tuple[str | None, str | None]:
     """The transcript line said at `start` (or just after it): (text, speaker id)."""
     if start is None:
         return None, None
-    best = None
-    for unit in insights.insights.transcript:
-        if unit.start <= start < unit.end:
-            return unit.text, unit.speaker_id
-        if start <= unit.start <= start + _EVIDENCE_TOLERANCE and (best is None or unit.start < best.start):
-            best = unit
-    return (best.text, best.speaker_id) if best is not None else (None, None)
+    best = -1
+    best_start = 0.0
+    for index, (line_start, line_end) in enumerate(zip(transcript.starts, transcript.ends, strict=True)):
+        if line_start <= start < line_end:
+            return transcript.texts[index], transcript.speaker_ids[index]
+        if start <= line_start <= start + _EVIDENCE_TOLERANCE and (best < 0 or line_start < best_start):
+            best, best_start = index, line_start
+    return (transcript.texts[best], transcript.speaker_ids[best]) if best >= 0 else (None, None)
 
 
 def build_document(
@@ -106,16 +138,30 @@ def build_document(
     gives the same model), which saves serialising the model; otherwise the model's own JSON is stored.
     """
     names = speaker_names(insights)
+    transcript = insights.insights.transcript
     slots: dict[str, int] = {}
     lines: dict[int, list[str]] = {}
-    transcript_chars = 0
-    for unit in insights.insights.transcript:
-        key = unit.speaker_id or "(none)"
-        slot = slots.get(key)
-        if slot is None:
-            slot = slots[key] = min(len(slots) + 1, MAX_SLOTS - 1)
-        lines.setdefault(slot, []).append(unit.text)
-        transcript_chars += len(unit.text)
+    # The text of a slot must be exactly what earlier versions indexed (deleting from the contentless index needs
+    # it): lines in transcript order. Grouped from the columns when each speaker has a slot of their own (no tuple
+    # per line); line by line when speakers share one (None and "", or more speakers than slots).
+    said: dict[str | None, list[str]] = {}
+    for speaker_id, text in zip(transcript.speaker_ids, transcript.texts, strict=True):
+        lines_of = said.get(speaker_id)
+        if lines_of is None:
+            lines_of = said[speaker_id] = []
+        lines_of.append(text)
+    if len(said) < MAX_SLOTS and not (None in said and "" in said):
+        for slot, (speaker_id, texts) in enumerate(said.items(), start=1):
+            slots[speaker_id or "(none)"] = slot
+            lines[slot] = texts
+    else:
+        for speaker_id, text in zip(transcript.speaker_ids, transcript.texts, strict=True):
+            key = speaker_id or "(none)"
+            slot = slots.get(key)
+            if slot is None:
+                slot = slots[key] = min(len(slots) + 1, MAX_SLOTS - 1)
+            lines.setdefault(slot, []).append(text)
+    transcript_chars = sum(map(len, transcript.texts))
     sections = [IndexedSection(0, _ai_text(insights))]
     by_slot: dict[int, list[str]] = {}
     for key, slot in slots.items():
@@ -145,7 +191,7 @@ def build_document(
     said_on = started.date() if started else None
     for position, step in enumerate(insights.insights.next_steps):
         said_by = names.get(step.speaker_id) if step.speaker_id else None
-        evidence, evidence_speaker = _evidence(insights, step.start)
+        evidence, evidence_speaker = _evidence(transcript, step.start)
         due, due_date = find_due(step.value, said_on)
         steps.append(
             NextStepRow(
@@ -186,7 +232,7 @@ def build_document(
         next_steps=tuple(steps),
         numbers=numbers,
         speakers=" ".join(name for name, named, _ in names.values() if named),
-        utterances=len(insights.insights.transcript),
+        utterances=len(transcript),
         transcript_chars=transcript_chars,
         source=source,
     )
@@ -194,7 +240,7 @@ def build_document(
 
 async def ingest(
     store: LibraryWriter,
-    raw: RecordingInsights | Mapping[str, Any] | bytes | str,
+    raw: Raw,
     *,
     source: Literal["sync", "event"] = "sync",
     now: datetime | None = None,
@@ -203,9 +249,121 @@ async def ingest(
 
     Raises pydantic's ValidationError for a body that is not a RecordingInsights, `LibraryError` from the store.
     """
-    raw_json = raw.encode() if isinstance(raw, str) else raw if isinstance(raw, bytes) else None
-    document = build_document(parse_insights(raw), source=source, raw_json=raw_json)
-    outcome = await store.upsert(document)
+    outcome = await store.upsert(_document(raw, source))
     if source == "event":
         await store.note_event(now or datetime.now(UTC))
     return outcome
+
+
+@dataclass(frozen=True)
+class IngestResult:
+    """What became of one body given to `ingest_many`, at `index` in the input.
+
+    `outcome` when it reached the store ("inserted", "updated", "unchanged", "stale"); otherwise `error` says why
+    it was not stored (not a RecordingInsights, or refused by the database) and `outcome` is None. `record_id` is
+    None only for a body too malformed to name its recording.
+    """
+
+    index: int
+    record_id: str | None
+    domain: str | None
+    outcome: UpsertOutcome | None
+    error: str | None = None
+
+    @property
+    def stored(self) -> bool:
+        """True when the library now holds this version or a later one."""
+        return self.outcome is not None
+
+
+async def ingest_many(
+    store: LibraryWriter,
+    raws: Iterable[Raw],
+    *,
+    source: Literal["sync", "event"] = "sync",
+    now: datetime | None = None,
+    batch_calls: int = BATCH_CALLS,
+    batch_bytes: int = BATCH_BYTES,
+) -> list[IngestResult]:
+    """Upsert many recordings' insights, one write transaction per batch of at most `batch_calls` calls and
+    `batch_bytes` of JSON (a call larger than that goes alone). Later versions win within a batch as across
+    batches. Returns one result per body, in input order: a body that is not a RecordingInsights, or that the
+    database refuses, is reported there and the others are stored.
+
+    Each batch is committed before the next is parsed: a crash loses at most the batch in flight, never one
+    committed before. Raises `LibraryUnavailableError` when the store cannot be written at all (the batches before
+    the failing one stay stored).
+    """
+    if batch_calls < 1 or batch_bytes < 1:
+        raise ValueError("batch_calls and batch_bytes must be at least 1")
+    results: list[IngestResult] = []
+    for batch in _batches(enumerate(raws), batch_calls, batch_bytes, source, results):
+        stored = await store.upsert_many([document for _, document in batch])
+        for (index, document), result in zip(batch, stored, strict=True):
+            call = document.call
+            if isinstance(result, LibraryWriteError):
+                results.append(IngestResult(index, call.record_id, call.domain, None, result.message))
+            else:
+                results.append(IngestResult(index, call.record_id, call.domain, result))
+    results.sort(key=lambda result: result.index)
+    if source == "event" and any(result.stored for result in results):
+        await store.note_event(now or datetime.now(UTC))
+    return results
+
+
+def _batches(
+    raws: Iterable[tuple[int, Raw]],
+    calls: int,
+    size: int,
+    source: Literal["sync", "event"],
+    failed: list[IngestResult],
+) -> Iterator[list[tuple[int, CallDocument]]]:
+    """Documents in batches within the bounds, built lazily (a batch is parsed only once the previous one is
+    stored); bodies that do not parse go to `failed`."""
+    batch: list[tuple[int, CallDocument]] = []
+    batch_size = 0
+    for index, raw in raws:
+        try:
+            document = _document(raw, source)
+        except ValueError as error:  # pydantic's ValidationError, or a model that cannot be serialised
+            failed.append(IngestResult(index, _record_id(raw), _domain(raw), None, _not_insights(error)))
+            continue
+        if batch and (len(batch) >= calls or batch_size + len(document.insights_json) > size):
+            yield batch
+            batch, batch_size = [], 0
+        batch.append((index, document))
+        batch_size += len(document.insights_json)
+    if batch:
+        yield batch
+
+
+def _document(raw: Raw, source: Literal["sync", "event"]) -> CallDocument:
+    raw_json = raw.encode() if isinstance(raw, str) else raw if isinstance(raw, bytes) else None
+    return build_document(parse_insights(raw), source=source, raw_json=raw_json)
+
+
+def _not_insights(error: ValueError) -> str:
+    """Where and what, from pydantic's first error, without the input it quotes (call content)."""
+    if isinstance(error, ValidationError):
+        first = error.errors(include_input=False, include_url=False)[0]
+        where = ".".join(str(part) for part in first["loc"]) or "body"
+        return f"not a RingSense RecordingInsights ({where}: {first['msg']})"
+    return f"not storable: {type(error).__name__}"
+
+
+def _record_id(raw: Raw) -> str | None:
+    if isinstance(raw, RecordingInsights):
+        return raw.source_record_id
+    if isinstance(raw, Mapping):
+        value = raw.get("sourceRecordId")
+        return str(value) if isinstance(value, str | int) and not isinstance(value, bool) else None
+    return None
+
+
+def _domain(raw: Raw) -> str | None:
+    if isinstance(raw, RecordingInsights):
+        return raw.domain
+    if isinstance(raw, Mapping):
+        value = raw.get("domain", "pbx")
+        return value if isinstance(value, str) else None
+    return None

@@ -33,7 +33,7 @@ import anyio.to_thread
 import pydantic_core
 
 from . import queries
-from .errors import LibraryError, LibrarySchemaError, LibraryUnavailableError
+from .errors import LibraryError, LibrarySchemaError, LibraryUnavailableError, LibraryWriteError
 from .ingest import build_document, parse_insights
 from .sql_reads import CALL_COLUMNS, Dialect, SqlReads, call_ref
 from .sqlite_schema import MIGRATIONS, SCHEMA_VERSION, migrate
@@ -53,7 +53,7 @@ T = TypeVar("T")
 
 BUSY_TIMEOUT_MS = 5_000  # SQLite's own wait for a lock, per statement
 BUSY_RETRY_TOTAL = 30.0  # then our retries, in seconds, before a user hears "busy"
-ZLIB_LEVEL = 6  # level 9 saves ~2% for twice the time: ingest speed matters more here
+ZLIB_LEVEL = 2  # level 6 made blobs 10% smaller for 2.3× the CPU (docs/benchmarks.md): ingest speed matters more
 
 
 def _ts(moment: datetime | None) -> int | None:
@@ -80,6 +80,16 @@ _DIALECT = Dialect(
     day=lambda text: date.fromisoformat(text) if text else None,
     modified=lambda text: datetime.fromisoformat(text) if text else None,  # ISO-8601, as written by upsert
 )
+
+
+def _write_error(document: CallDocument, error: Exception) -> LibraryWriteError:
+    call = document.call
+    return LibraryWriteError(
+        f"Recording {call.record_id} ({call.domain}) could not be stored ({type(error).__name__}); the other calls "
+        "of its batch were.",
+        domain=call.domain,
+        record_id=call.record_id,
+    )
 
 
 def _busy(error: sqlite3.OperationalError) -> bool:
@@ -239,73 +249,95 @@ class SqliteStore(SqlReads):
         SqliteStore._index(db, call_id, old, delete=True)
 
     async def upsert(self, document: CallDocument) -> UpsertOutcome:
+        result = (await self.upsert_many([document]))[0]
+        if isinstance(result, LibraryError):
+            raise result
+        return result
+
+    async def upsert_many(self, documents: Sequence[CallDocument]) -> list[UpsertOutcome | LibraryWriteError]:
+        now = _ts(self.clock()) or 0
+
+        def work(db: sqlite3.Connection) -> list[UpsertOutcome | LibraryWriteError]:
+            results: list[UpsertOutcome | LibraryWriteError] = []
+            for document in documents:
+                # A savepoint per call: one the database refuses is undone alone, the rest of the batch commits.
+                db.execute("SAVEPOINT call")
+                try:
+                    results.append(self._upsert_one(db, document, now))
+                except sqlite3.OperationalError:
+                    raise  # busy, disk full, I/O: the whole transaction's fate (retried, or nothing of it stored)
+                except Exception as error:  # any refusal of this one call is reported, the batch goes on
+                    db.execute("ROLLBACK TO call")
+                    results.append(_write_error(document, error))
+                db.execute("RELEASE call")
+            return results
+
+        return await self._run(self._writer, work, write=True)
+
+    @classmethod
+    def _upsert_one(cls, db: sqlite3.Connection, document: CallDocument, now: int) -> UpsertOutcome:
         call = document.call
         modified = document.last_modified_time.isoformat() if document.last_modified_time else ""
         started = _ts(call.started_at)
-        now = _ts(self.clock())
-
-        def work(db: sqlite3.Connection) -> UpsertOutcome:
-            # Compressed here, in the worker thread: zlib releases the GIL, so it overlaps the next call's parsing.
-            blob = zlib.compress(document.insights_json, ZLIB_LEVEL)
-            row = db.execute(
-                "SELECT c.id, c.last_modified, j.insights FROM calls c JOIN call_json j ON j.id = c.id "
-                "WHERE c.domain = ? AND c.record_id = ?",
-                (call.domain, call.record_id),
-            ).fetchone()
-            if row is not None:
-                # ISO-8601 UTC strings of one format compare in time order.
-                if modified < row[1]:
-                    return "stale"
-                if modified == row[1]:
-                    return "unchanged"
-                self._unindex(db, row[0], row[2])
-                db.execute("DELETE FROM calls WHERE id = ?", (row[0],))
-            entry = db.execute(
-                "SELECT external_number, numbers, direction FROM recordings WHERE domain = ? AND record_id = ?",
-                (call.domain, call.record_id),
-            ).fetchone()
-            external = call.external_number or (entry[0] if entry else None)
-            numbers = " ".join(dict.fromkeys([*document.numbers, *((entry[1] or "").split() if entry else [])]))
-            direction = call.direction or (entry[2] if entry else None)
-            cursor = db.execute(
-                """INSERT INTO calls (domain, record_id, session_id, title, started_at, duration, direction,
-                    owner_extension_id, owner_name, external_number, numbers, speakers, ai_score, sentiment,
-                    last_modified, indexed_at, source, utterances, transcript_chars)
-                   VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
+        row = db.execute(
+            "SELECT c.id, c.last_modified, j.insights FROM calls c JOIN call_json j ON j.id = c.id "
+            "WHERE c.domain = ? AND c.record_id = ?",
+            (call.domain, call.record_id),
+        ).fetchone()
+        if row is not None:
+            # ISO-8601 UTC strings of one format compare in time order.
+            if modified < row[1]:
+                return "stale"
+            if modified == row[1]:
+                return "unchanged"
+            cls._unindex(db, row[0], row[2])
+            db.execute("DELETE FROM calls WHERE id = ?", (row[0],))
+        # Compressed here, in the worker thread: zlib releases the GIL, so it overlaps the next batch's parsing.
+        blob = zlib.compress(document.insights_json, ZLIB_LEVEL)
+        entry = db.execute(
+            "SELECT external_number, numbers, direction FROM recordings WHERE domain = ? AND record_id = ?",
+            (call.domain, call.record_id),
+        ).fetchone()
+        external = call.external_number or (entry[0] if entry else None)
+        numbers = " ".join(dict.fromkeys([*document.numbers, *((entry[1] or "").split() if entry else [])]))
+        direction = call.direction or (entry[2] if entry else None)
+        cursor = db.execute(
+            """INSERT INTO calls (domain, record_id, session_id, title, started_at, duration, direction,
+                owner_extension_id, owner_name, external_number, numbers, speakers, ai_score, sentiment,
+                last_modified, indexed_at, source, utterances, transcript_chars)
+               VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
+            (
+                call.domain, call.record_id, call.session_id, call.title, started, call.duration_seconds,
+                direction, call.owner_extension_id, call.owner_name, external, f" {numbers} ",
+                document.speakers, call.ai_score, call.sentiment, modified, now, document.source,
+                document.utterances, document.transcript_chars,
+            ),
+        )  # fmt: skip
+        call_id = int(cursor.lastrowid or 0)
+        db.execute("INSERT INTO call_json (id, insights) VALUES (?, ?)", (call_id, blob))
+        cls._index(db, call_id, document)
+        db.executemany(
+            """INSERT INTO next_steps (call_id, position, text, speaker, speaker_side, start, evidence,
+                evidence_speaker, due, due_date) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
+            [
                 (
-                    call.domain, call.record_id, call.session_id, call.title, started, call.duration_seconds,
-                    direction, call.owner_extension_id, call.owner_name, external, f" {numbers} ",
-                    document.speakers, call.ai_score, call.sentiment, modified, now, document.source,
-                    document.utterances, document.transcript_chars,
-                ),
-            )  # fmt: skip
-            call_id = int(cursor.lastrowid or 0)
-            db.execute("INSERT INTO call_json (id, insights) VALUES (?, ?)", (call_id, blob))
-            self._index(db, call_id, document)
-            db.executemany(
-                """INSERT INTO next_steps (call_id, position, text, speaker, speaker_side, start, evidence,
-                    evidence_speaker, due, due_date) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
-                [
-                    (
-                        call_id, s.position, s.text, s.speaker, s.speaker_side, s.start_seconds, s.evidence,
-                        s.evidence_speaker, s.due, s.due_date.isoformat() if s.due_date else None,
-                    )
-                    for s in document.next_steps
-                ],
-            )  # fmt: skip
-            db.execute(
-                """INSERT INTO recordings (domain, record_id, session_id, started_at, direction, owner_extension_id,
-                    external_number, numbers, state, attempts) VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'indexed', 0)
-                   ON CONFLICT (domain, record_id) DO UPDATE SET state = 'indexed', retry_at = NULL,
-                    last_error = NULL""",
-                (
-                    call.domain, call.record_id, call.session_id, started if started is not None else now,
-                    direction, call.owner_extension_id, external, numbers,
-                ),
-            )  # fmt: skip
-            return "updated" if row is not None else "inserted"
-
-        return await self._run(self._writer, work, write=True)
+                    call_id, s.position, s.text, s.speaker, s.speaker_side, s.start_seconds, s.evidence,
+                    s.evidence_speaker, s.due, s.due_date.isoformat() if s.due_date else None,
+                )
+                for s in document.next_steps
+            ],
+        )  # fmt: skip
+        db.execute(
+            """INSERT INTO recordings (domain, record_id, session_id, started_at, direction, owner_extension_id,
+                external_number, numbers, state, attempts) VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'indexed', 0)
+               ON CONFLICT (domain, record_id) DO UPDATE SET state = 'indexed', retry_at = NULL,
+                last_error = NULL""",
+            (
+                call.domain, call.record_id, call.session_id, started if started is not None else now,
+                direction, call.owner_extension_id, external, numbers,
+            ),
+        )  # fmt: skip
+        return "updated" if row is not None else "inserted"
 
     async def remove(self, domain: str, record_ids: Sequence[str]) -> int:
         def work(db: sqlite3.Connection) -> int:

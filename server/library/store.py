@@ -5,7 +5,8 @@ Two small protocols, split by who uses them:
 - `LibraryReader` — what the tools ask: `search`, `next_steps`, `stats`, `coverage`, `get_by_record`,
   `get_by_session`, `status`. Every answer about a range carries a `Coverage`, so a caller can never mistake a
   half-built library for the truth.
-- `LibraryWriter` — what ingest and sync use: upsert a call, drop calls gone upstream, keep the call-log
+- `LibraryWriter` — what ingest and sync use: upsert a call (or a batch of calls in one transaction), drop calls
+  gone upstream, keep the call-log
   bookkeeping (which recordings exist, which are pending analysis) and the sync checkpoints.
 
 `LibraryStore` is both. Every method is async: a backend with a network database awaits its driver, the SQLite
@@ -29,6 +30,8 @@ from . import coverage_text
 
 if TYPE_CHECKING:
     from server.ringsense.models import RecordingInsights
+
+    from .errors import LibraryWriteError
 
 __all__ = [
     "MAX_SEARCH_LIMIT",
@@ -507,7 +510,23 @@ class LibraryWriter(Protocol):
 
     async def upsert(self, document: CallDocument) -> UpsertOutcome:
         """Store a recording. A later `last_modified_time` replaces the stored one ("updated"), the same one is
-        "unchanged", an older one is ignored ("stale"). Marks the recording's entry indexed."""
+        "unchanged", an older one is ignored ("stale"). Marks the recording's entry indexed.
+
+        Raises LibraryWriteError when the database refuses this call, LibraryUnavailableError when it cannot be
+        written at all."""
+        ...
+
+    async def upsert_many(self, documents: Sequence[CallDocument]) -> list[UpsertOutcome | LibraryWriteError]:
+        """Store several recordings in one transaction: one commit and one new index segment for the batch instead
+        of one each, which is most of the cost of a small write. Each document is upserted as by `upsert`, in
+        order, so a later document of the same recording meets the earlier one (later wins, as across batches).
+
+        Returns one result per document, in order: its outcome, or the `LibraryWriteError` of a document the
+        database refused; that one alone is rolled back, the others are stored. Raises LibraryUnavailableError when
+        the batch cannot be written at all (busy past every retry, disk full): then none of it is stored.
+
+        The batch is one write transaction, during which other writers of the library wait: callers keep it small
+        (`server.library.ingest.ingest_many` cuts its input by `BATCH_CALLS` and `BATCH_BYTES`)."""
         ...
 
     async def remove(self, domain: str, record_ids: Sequence[str]) -> int:
