@@ -334,9 +334,10 @@ class GroupCommit:
     """Calls handed over by many tasks, written in batches: `await add(raw)` returns once the call is stored (or
     refused), with its `IngestResult`.
 
-    The first call to arrive while the store is idle is written at once, alone; calls that arrive while a batch
-    is being written wait, and the next writer takes all of them (up to the batch bounds) in one transaction. So
-    batching adds no delay to a lone call, and a burst costs one commit per batch instead of one per call.
+    A call handed over while the store is idle is written at once (with any handed over in the same moment);
+    calls handed over while a batch is being written wait for it, and the next writer takes all of them (up to
+    the batch bounds) in one transaction. So batching adds no delay to a lone call, and a burst costs one commit
+    per batch instead of one per call. A result's `index` is the call's place in the batch it was written with.
 
     Raises what `ingest_many` raises (LibraryUnavailableError…) in every task whose call was in the failed batch.
     """
