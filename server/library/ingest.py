@@ -162,16 +162,16 @@ def build_document(
             lines_of = said[speaker_id] = []
         lines_of.append(text)
     if len(said) < MAX_SLOTS and not (None in said and "" in said):
-        for slot, (speaker_id, texts) in enumerate(said.items(), start=1):
-            slots[speaker_id or "(none)"] = slot
-            lines[slot] = texts
+        for number, (speaker_id, texts) in enumerate(said.items(), start=1):
+            slots[speaker_id or "(none)"] = number
+            lines[number] = texts
     else:
         for speaker_id, text in zip(transcript.speaker_ids, transcript.texts, strict=True):
             key = speaker_id or "(none)"
-            slot = slots.get(key)
-            if slot is None:
-                slot = slots[key] = min(len(slots) + 1, MAX_SLOTS - 1)
-            lines.setdefault(slot, []).append(text)
+            shared = slots.get(key)
+            if shared is None:
+                shared = slots[key] = min(len(slots) + 1, MAX_SLOTS - 1)
+            lines.setdefault(shared, []).append(text)
     transcript_chars = sum(map(len, transcript.texts))
     sections = [IndexedSection(0, _ai_text(insights))]
     by_slot: dict[int, list[str]] = {}

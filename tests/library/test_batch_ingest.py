@@ -250,7 +250,7 @@ async def test_a_backfill_writes_calls_fetched_during_a_write_together_and_index
 ) -> None:
     watched = _Watched(store, hold_first=True)
     async with make_client() as client:
-        summary = await sync_range(watched, client, now - timedelta(days=31), now)  # type: ignore[arg-type]
+        summary = await sync_range(watched, client, now - timedelta(days=31), now)
     written = [record for batch in watched.batches for record in batch]
     assert summary.indexed == len(written) and summary.stopped is None and not summary.errors
     assert len(watched.batches) < len(written), "fetches that finished during a write shared a transaction"
