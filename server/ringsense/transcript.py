@@ -212,10 +212,15 @@ class Transcript(Sequence[TranscriptUnit]):
     def to_wire(self, *, by_alias: bool = True) -> list[dict[str, Any]]:
         """The lines as JSON-ready dicts (`speakerId` with `by_alias`, else `speaker_id`), extra fields included."""
         key = "speakerId" if by_alias else "speaker_id"
-        extras = self._extras or {}
+        columns = zip(self._speaker_ids, self._texts, self._starts, self._ends, strict=True)
+        if not self._extras:  # the usual case: straight from the columns, no tuple per line
+            return [
+                {key: speaker_id, "text": text, "start": start, "end": end} for speaker_id, text, start, end in columns
+            ]
+        extras = self._extras
         return [
-            {key: unit.speaker_id, "text": unit.text, "start": unit.start, "end": unit.end, **extras.get(i, {})}
-            for i, unit in enumerate(self)
+            {key: speaker_id, "text": text, "start": start, "end": end, **extras.get(i, {})}
+            for i, (speaker_id, text, start, end) in enumerate(columns)
         ]
 
     # -- pydantic ---------------------------------------------------------------------------------
