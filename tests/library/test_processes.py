@@ -39,7 +39,7 @@ def test_two_writers_a_reader_and_a_sync_share_one_file(tmp_path: Path) -> None:
     path = tmp_path / "library.sqlite3"
     workers = [
         _spawn("writer", path, 40),
-        _spawn("writer", path, 40),
+        _spawn("batch-writer", path, 150),  # three transactions: 64, 64 and 22 calls
         _spawn("reader", path, 60),
         _spawn("sync", path, 0),
     ]
@@ -54,16 +54,17 @@ def test_two_writers_a_reader_and_a_sync_share_one_file(tmp_path: Path) -> None:
     calls = db.execute("SELECT count(*) FROM calls").fetchone()[0]
     db.close()
     synced = int(outputs[3][0].split("sync ")[1].split(" indexed")[0])
-    assert calls == 80 + synced
+    assert calls == 40 + 150 + synced
 
 
-def test_a_process_killed_mid_ingest_loses_nothing_it_had_committed(tmp_path: Path) -> None:
+@pytest.mark.parametrize("role", ["writer", "batch-writer"])
+def test_a_process_killed_mid_ingest_loses_nothing_it_had_committed(tmp_path: Path, role: str) -> None:
     path = tmp_path / "library.sqlite3"
-    worker = _spawn("writer", path, 10_000)
+    worker = _spawn(role, path, 10_000)
     path.with_name(path.name + ".go").touch()
     committed = 0
     assert worker.stdout is not None
-    for line in worker.stdout:  # bounded: the worker writes a line per call, and we stop at 25
+    for line in worker.stdout:  # bounded: the worker writes a line per commit, and we stop at 25 calls
         committed = int(line.split()[1])
         if committed >= 25:
             break
