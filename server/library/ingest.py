@@ -51,9 +51,10 @@ __all__ = [
 MAX_SLOTS = 255  # slot 0 = AI sections, 1…254 = one speaker each; further speakers share the last slot
 _DIGITS = re.compile(r"\D+")
 _EVIDENCE_TOLERANCE = 10.0  # seconds: a next step's start may fall in the pause before the line that says it
-# One write transaction holds at most this many calls and this much insights JSON (before compression). 64 calls
-# take about 0.1 s of SQLite's time on this 2-core machine; past ~32 a batch saves little more (docs/benchmarks.md).
-BATCH_CALLS = 64
+# One write transaction holds at most this many calls and this much insights JSON (before compression): 32 of the
+# bench's calls hold SQLite's write lock for ~50 ms of CPU (0.1-0.3 s of wall time at a load of 9 on 2 cores),
+# and larger batches save no more CPU a call (docs/benchmarks.md), only make other writers wait longer.
+BATCH_CALLS = 32
 BATCH_BYTES = 8 * 1024 * 1024
 
 Raw = RecordingInsights | Mapping[str, Any] | bytes | str

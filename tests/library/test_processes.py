@@ -39,7 +39,7 @@ def test_two_writers_a_reader_and_a_sync_share_one_file(tmp_path: Path) -> None:
     path = tmp_path / "library.sqlite3"
     workers = [
         _spawn("writer", path, 40),
-        _spawn("batch-writer", path, 150),  # three transactions: 64, 64 and 22 calls
+        _spawn("batch-writer", path, 150),  # five transactions: four of 32 calls and one of 22
         _spawn("reader", path, 60),
         _spawn("sync", path, 0),
     ]
