@@ -28,7 +28,7 @@ import anyio
 from bench.library_data import FIXED_NOW, SyntheticLibrary, iter_chunks, synthetic_calls
 from bench.results import Measure, median, percentile
 from server.library import CallFilters, LibraryStore, NextStepsQuery, SearchQuery, open_store
-from server.library.ingest import BATCH_CALLS, GroupCommit, ingest_many
+from server.library.batches import BATCH_CALLS, GroupCommit, ingest_many
 from server.library.sync import WORKERS as SYNC_WORKERS
 from server.ringsense.models import RecordingInsights
 

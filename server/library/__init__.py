@@ -7,8 +7,8 @@ summary = await sync_range(store, client, date_from, date_to, progress=print)   
 ```
 
 `store.py` is the interface every backend implements, `sqlite.py` holds all the SQLite SQL, `postgres.py` all the
-PostgreSQL SQL, `query.py` the user query language, `ingest.py` turns `RecordingInsights` into rows, `sync.py`
-walks the call log.
+PostgreSQL SQL, `query.py` the user query language, `ingest.py` turns `RecordingInsights` into rows (`batches.py`
+many at a time), `sync.py` walks the call log.
 """
 
 from __future__ import annotations

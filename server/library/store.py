@@ -526,7 +526,7 @@ class LibraryWriter(Protocol):
         the batch cannot be written at all (busy past every retry, disk full): then none of it is stored.
 
         The batch is one write transaction, during which other writers of the library wait: callers keep it small
-        (`server.library.ingest.ingest_many` cuts its input by `BATCH_CALLS` and `BATCH_BYTES`)."""
+        (`server.library.batches.ingest_many` cuts its input by `BATCH_CALLS` and `BATCH_BYTES`)."""
         ...
 
     async def remove(self, domain: str, record_ids: Sequence[str]) -> int:

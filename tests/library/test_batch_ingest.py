@@ -14,7 +14,8 @@ import anyio
 import pytest
 
 from server.library import LibraryStore, LibraryUnavailableError, LibraryWriteError, SearchQuery
-from server.library.ingest import BATCH_CALLS, GroupCommit, build_document, ingest_many, parse_insights
+from server.library.batches import BATCH_CALLS, GroupCommit, ingest_many
+from server.library.ingest import build_document, parse_insights
 from server.library.store import CallDocument, UpsertOutcome
 from server.library.sync import sync_range
 from server.ringsense import RingSenseClient

@@ -21,7 +21,8 @@ import anyio
 import httpx
 
 from server.library import SearchQuery
-from server.library.ingest import BATCH_CALLS, ingest, ingest_many
+from server.library.batches import BATCH_CALLS, ingest_many
+from server.library.ingest import ingest
 from server.library.sqlite import open_store
 from server.library.sync import sync_range
 from server.ringsense import JWTCredentials, RingSenseClient
