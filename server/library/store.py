@@ -6,8 +6,8 @@ Two small protocols, split by who uses them:
   `get_by_session`, `status`. Every answer about a range carries a `Coverage`, so a caller can never mistake a
   half-built library for the truth.
 - `LibraryWriter` — what ingest and sync use: upsert a call (or a batch of calls in one transaction), drop calls
-  gone upstream, keep the call-log
-  bookkeeping (which recordings exist, which are pending analysis) and the sync checkpoints.
+  gone upstream, keep the call-log bookkeeping (which recordings exist, which are pending analysis) and the sync
+  checkpoints.
 
 `LibraryStore` is both. Every method is async: a backend with a network database awaits its driver, the SQLite
 backend runs its short queries in a worker thread so the server's event loop never blocks on disk.

@@ -6,16 +6,18 @@ from __future__ import annotations
 import copy
 import dataclasses
 import json
+import sqlite3
 from collections.abc import Callable, Iterator, Sequence
 from datetime import datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import anyio
 import pytest
 
-from server.library import LibraryStore, LibraryUnavailableError, LibraryWriteError, SearchQuery
+from server.library import LibraryStore, LibraryUnavailableError, LibraryWriteError, SearchQuery, sqlite
 from server.library.batches import BATCH_CALLS, GroupCommit, ingest_many
-from server.library.ingest import build_document, parse_insights
+from server.library.ingest import build_document, ingest, parse_insights
 from server.library.store import CallDocument, UpsertOutcome
 from server.library.sync import sync_range
 from server.ringsense import RingSenseClient
@@ -260,3 +262,36 @@ async def test_a_backfill_writes_calls_fetched_during_a_write_together_and_index
         assert await store.get_by_record(record_id) is not None
     coverage = await store.coverage(now - timedelta(days=31), now)
     assert coverage.indexed == len(written)
+
+
+async def test_a_call_the_library_refuses_during_a_backfill_is_marked_failed_and_the_others_indexed(
+    library_path: Path, platform: SandboxPlatform, make_client: Callable[..., RingSenseClient], now: datetime
+) -> None:
+    """Whatever makes the database refuse a fetched call (here: an earlier version's stored row is damaged, and the
+    recording is due for a fetch again), that call is reported and retried later, and every other call of the
+    backfill is indexed."""
+    recordings = [rec for call in platform.dataset.calls if call.domain == "pbx" and call.call_log
+                  for rec in call.recordings if rec.insights is not None]  # fmt: skip
+    damaged = recordings[0]
+    assert damaged.insights is not None
+    store = await sqlite.open_store(library_path)
+    try:
+        assert await ingest(store, _version(damaged.insights, -30, "An earlier version.")) == "inserted"
+        raw = sqlite3.connect(library_path)
+        raw.execute("UPDATE call_json SET insights = x'00'")
+        raw.commit()
+        raw.close()
+        await store.set_recording_state("pbx", damaged.record_id, "pending", attempts=0)
+        async with make_client() as client:
+            summary = await sync_range(store, client, now - timedelta(days=31), now)
+        assert summary.stopped is None
+        assert summary.indexed == len(recordings) - 1
+        assert len(summary.errors) == 1 and summary.errors[0].startswith(f"{damaged.record_id}: Recording ")
+        coverage = await store.coverage(now - timedelta(days=31), now)
+        assert (coverage.indexed, coverage.failed) == (len(recordings) - 1, 1)
+        failed = await store.recordings(now - timedelta(days=31), now, states=("failed",))
+        assert [(e.record_id, e.last_error, e.retry_at is not None) for e in failed] == [
+            (damaged.record_id, "LibraryWriteError", True)
+        ]
+    finally:
+        await store.aclose()
