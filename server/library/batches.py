@@ -111,6 +111,7 @@ class GroupCommit:
     per batch instead of one per call. A result's `index` is the call's place in the batch it was written with.
 
     Raises what `ingest_many` raises (LibraryUnavailableError…) in every task whose call was in the failed batch.
+    A task cancelled while it writes a batch leaves that batch to the next writer.
     """
 
     def __init__(
@@ -141,7 +142,12 @@ class GroupCommit:
                         self._store, [w.raw for w in batch], source=self._source, batch_calls=self._calls,
                         batch_bytes=self._bytes,
                     )  # fmt: skip
-                except BaseException as error:
+                except anyio.get_cancelled_exc_class():
+                    # This task was cancelled, not the others: its batch goes back to the front for the next
+                    # writer (written twice at worst if the commit had finished, which is "unchanged").
+                    self._waiting[:0] = batch
+                    raise
+                except Exception as error:
                     for waiting in batch:
                         waiting.error = error
                     raise
@@ -185,7 +191,7 @@ def _not_insights(error: ValueError) -> str:
         first = error.errors(include_input=False, include_url=False)[0]
         where = ".".join(str(part) for part in first["loc"]) or "body"
         return f"not a RingSense RecordingInsights ({where}: {first['msg']})"
-    if type(error) is ValueError:  # from_body's own message ("expected a JSON object, got list"): no content
+    if type(error) is ValueError:  # the JSON parser's (a position) or parse_insights' ("got list"): no content
         return f"not a RingSense RecordingInsights ({error})"
     return f"not storable ({type(error).__name__})"
 

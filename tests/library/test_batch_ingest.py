@@ -295,3 +295,32 @@ async def test_a_call_the_library_refuses_during_a_backfill_is_marked_failed_and
         ]
     finally:
         await store.aclose()
+
+
+async def test_a_task_cancelled_while_it_writes_leaves_its_batch_to_the_next_writer(
+    store: LibraryStore, dataset: Dataset
+) -> None:
+    bodies = _bodies(dataset)[:4]
+    watched = _Watched(store, hold_first=True)
+    commits = GroupCommit(watched)
+    outcomes: list[str | None] = []
+
+    async def hand_over(body: dict[str, Any]) -> None:
+        outcomes.append((await commits.add(body)).outcome)
+
+    first = anyio.CancelScope()
+
+    async def cancelled_while_writing() -> None:
+        with first:
+            await hand_over(bodies[0])
+
+    with anyio.fail_after(30):
+        async with anyio.create_task_group() as tasks:
+            tasks.start_soon(cancelled_while_writing)
+            await watched.writing.wait()
+            for body in bodies[1:]:
+                tasks.start_soon(hand_over, body)
+            first.cancel()
+    assert outcomes == ["inserted"] * 3, "the other tasks' calls were written"
+    for body in bodies:  # the cancelled task's call too, by the next writer
+        assert await store.get_by_record(body["sourceRecordId"], body["domain"]) is not None
