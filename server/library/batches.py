@@ -1,10 +1,10 @@
-"""Many calls into the library at once: bounded batches (`ingest_many`) and group commit (`GroupCommit`).
+"""Many calls into the library at once: `ingest_many`, one write transaction per bounded batch.
 
 ```python
 results = await ingest_many(store, bodies)   # one write transaction per batch of BATCH_CALLS / BATCH_BYTES
-commits = GroupCommit(store)                 # many tasks (the sync's fetch workers), each with one call:
-result = await commits.add(insights)         #   what arrives while a batch is written goes in the next one
 ```
+
+The sync's writer hands it every call fetched while it was writing the previous ones.
 
 A batch costs one commit and one new full-text index segment instead of one per call (most of a small write's
 cost in SQLite). It is bounded, so a write transaction stays short and another process writing the same library
@@ -16,11 +16,10 @@ in its place and the others are stored.
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Literal
 
-import anyio
 from pydantic import ValidationError
 
 from server.ringsense.models import RecordingInsights
@@ -29,7 +28,7 @@ from .errors import LibraryWriteError
 from .ingest import RawInsights, to_document
 from .store import CallDocument, LibraryWriter, UpsertOutcome
 
-__all__ = ["BATCH_BYTES", "BATCH_CALLS", "GroupCommit", "IngestResult", "ingest_many"]
+__all__ = ["BATCH_BYTES", "BATCH_CALLS", "IngestResult", "ingest_many"]
 
 # One write transaction holds at most this many calls and this much insights JSON (before compression): 32 of the
 # bench's calls hold SQLite's write lock for ~50 ms of CPU (0.1-0.3 s of wall time at a load of 9 on 2 cores),
@@ -92,71 +91,6 @@ async def ingest_many(
     if source == "event" and any(result.stored for result in results):
         await store.note_event(now or datetime.now(UTC))
     return results
-
-
-@dataclass
-class _Waiting:
-    raw: RawInsights
-    result: IngestResult | None = None
-    error: BaseException | None = field(default=None, repr=False)
-
-
-class GroupCommit:
-    """Calls handed over by many tasks, written in batches: `await add(raw)` returns once the call is stored (or
-    refused), with its `IngestResult`.
-
-    A call handed over while the store is idle is written at once (with any handed over in the same moment);
-    calls handed over while a batch is being written wait for it, and the next writer takes all of them (up to
-    the batch bounds) in one transaction. So batching adds no delay to a lone call, and a burst costs one commit
-    per batch instead of one per call. A result's `index` is the call's place in the batch it was written with.
-
-    Raises what `ingest_many` raises (LibraryUnavailableError…) in every task whose call was in the failed batch.
-    A task cancelled while it writes a batch leaves that batch to the next writer.
-    """
-
-    def __init__(
-        self,
-        store: LibraryWriter,
-        *,
-        source: Literal["sync", "event"] = "sync",
-        batch_calls: int = BATCH_CALLS,
-        batch_bytes: int = BATCH_BYTES,
-    ) -> None:
-        self._store = store
-        self._source: Literal["sync", "event"] = source
-        self._calls = batch_calls
-        self._bytes = batch_bytes
-        self._waiting: list[_Waiting] = []
-        self._writing = anyio.Lock()
-
-    async def add(self, raw: RawInsights) -> IngestResult:
-        mine = _Waiting(raw)
-        self._waiting.append(mine)
-        async with self._writing:
-            # Whoever holds the lock writes from the front of the queue until its own call is done; a call
-            # written by an earlier holder is already done here.
-            while mine.result is None and mine.error is None:
-                batch, self._waiting = self._waiting[: self._calls], self._waiting[self._calls :]
-                try:
-                    results = await ingest_many(
-                        self._store, [w.raw for w in batch], source=self._source, batch_calls=self._calls,
-                        batch_bytes=self._bytes,
-                    )  # fmt: skip
-                except anyio.get_cancelled_exc_class():
-                    # This task was cancelled, not the others: its batch goes back to the front for the next
-                    # writer (written twice at worst if the commit had finished, which is "unchanged").
-                    self._waiting[:0] = batch
-                    raise
-                except Exception as error:
-                    for waiting in batch:
-                        waiting.error = error
-                    raise
-                for waiting, result in zip(batch, results, strict=True):
-                    waiting.result = result
-        if mine.error is not None:
-            raise mine.error
-        assert mine.result is not None  # the loop ends only with one of the two set
-        return mine.result
 
 
 def _batches(

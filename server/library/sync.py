@@ -11,8 +11,9 @@ summary = await sync_gap(store, client, start, end)  # the event feed, after a f
 - Insights (Light group) are fetched newest first by a few concurrent fetchers; the client's pacer keeps the
   requests within the group's budget, so the sync runs at the budget's pace without a 429. Fetchers hand what
   they get to one writer through a buffer, so no fetch waits for the store.
-- The store is the checkpoint: every fetched call is committed as soon as the writer takes it, so a crash loses
-  nothing stored, Ctrl-C stores what was fetched before leaving, and the next run fetches only what is missing.
+- The store is the checkpoint: every fetched call is committed as soon as the writer takes it (with the others
+  fetched while it wrote, in one transaction), so a crash loses nothing stored, Ctrl-C stores what was fetched
+  before leaving, and the next run fetches only what is missing.
 - 404 RAH-3001 ("no insights") is retried with backoff while the call is young, then the recording counts as
   "not analysed" (rechecked weekly: a licence may be assigned later).
 - Recordings the call log no longer lists (past retention, or deleted) are dropped from the library, but only
@@ -47,6 +48,7 @@ from server.ringsense import (
 from server.ringsense.errors import ApiNotEnabledError
 from server.ringsense.models import CallLogRecord, RecordingInsights
 
+from .batches import BATCH_CALLS, ingest_many
 from .ingest import ingest
 from .store import LibraryStore, RecordingEntry
 
@@ -290,7 +292,9 @@ async def _store_fetched(
     progress: ProgressCallback | None,
     now: datetime,
 ) -> None:
-    """The one writer: store each fetched recording (or its failure) in the order the fetches ended.
+    """The one writer: store each fetched recording (or its failure) in the order the fetches ended. The calls
+    fetched while it was writing are stored together, in one transaction (up to `BATCH_CALLS`): a lone call waits
+    for nothing, and a burst costs one commit per batch instead of one per call.
 
     Once the sync has stopped (failures in a row, the lease taken over), what was already fetched is still stored:
     those requests are spent, and storing is idempotent. When cancelled (Ctrl-C), it stores what is already
@@ -299,50 +303,70 @@ async def _store_fetched(
     done = 0
     consecutive_failures = 0
 
-    async def store_one(entry: RecordingEntry, result: RecordingInsights | RingSenseError) -> None:
+    async def store_batch(fetched: list[_Fetched]) -> None:
         nonlocal done, consecutive_failures
-        attempts = entry.attempts + 1
-        if isinstance(result, InsightsNotFoundError):
-            young = now - entry.started_at < ANALYSIS_DEADLINE
-            await store.set_recording_state(
-                entry.domain, entry.record_id, "pending" if young else "not_analysed", attempts=attempts,
-                retry_at=now + (_backoff(attempts) if young else RECHECK_NOT_ANALYSED),
-            )  # fmt: skip
-            consecutive_failures = 0
-        elif isinstance(result, RingSenseError):
-            consecutive_failures += 1
-            summary.errors.append(f"{entry.record_id}: {result.message}")
-            await store.set_recording_state(
-                entry.domain, entry.record_id, "failed", attempts=attempts, retry_at=now + _backoff(attempts),
-                error=type(result).__name__,
-            )  # fmt: skip
-            if consecutive_failures >= MAX_CONSECUTIVE_FAILURES and not summary.stopped:
-                summary.stopped = f"{consecutive_failures} fetches in a row failed; last: {result.message}"
-        else:
-            consecutive_failures = 0
-            outcome = await ingest(store, result, source="sync")
-            if outcome in ("inserted", "updated"):
-                summary.indexed += 1
+        calls: list[tuple[RecordingEntry, RecordingInsights]] = []
+        for entry, result in fetched:
+            attempts = entry.attempts + 1
+            if isinstance(result, InsightsNotFoundError):
+                young = now - entry.started_at < ANALYSIS_DEADLINE
+                await store.set_recording_state(
+                    entry.domain, entry.record_id, "pending" if young else "not_analysed", attempts=attempts,
+                    retry_at=now + (_backoff(attempts) if young else RECHECK_NOT_ANALYSED),
+                )  # fmt: skip
+                consecutive_failures = 0
+            elif isinstance(result, RingSenseError):
+                consecutive_failures += 1
+                summary.errors.append(f"{entry.record_id}: {result.message}")
+                await store.set_recording_state(
+                    entry.domain, entry.record_id, "failed", attempts=attempts, retry_at=now + _backoff(attempts),
+                    error=type(result).__name__,
+                )  # fmt: skip
+                if consecutive_failures >= MAX_CONSECUTIVE_FAILURES and not summary.stopped:
+                    summary.stopped = f"{consecutive_failures} fetches in a row failed; last: {result.message}"
             else:
+                consecutive_failures = 0
+                calls.append((entry, result))
+        stored = await ingest_many(store, [insights for _, insights in calls], source="sync") if calls else []
+        for (entry, _), outcome in zip(calls, stored, strict=True):
+            if outcome.outcome in ("inserted", "updated"):
+                summary.indexed += 1
+            elif outcome.outcome is not None:
                 summary.unchanged += 1
-        done += 1
+            else:  # the database refused this call alone (the rest of its batch is stored): retried later
+                attempts = entry.attempts + 1
+                summary.errors.append(f"{entry.record_id}: {outcome.error}")
+                await store.set_recording_state(
+                    entry.domain, entry.record_id, "failed", attempts=attempts, retry_at=now + _backoff(attempts),
+                    error="LibraryWriteError",
+                )  # fmt: skip
+        done += len(fetched)
 
     async with receive:
         try:
-            async for entry, result in receive:
-                await store_one(entry, result)
-                if done % LEASE_RENEW_EVERY == 0 and not summary.stopped and not await lease.renew():
+            async for first in receive:
+                before = done
+                await store_batch([first, *_ready(receive, BATCH_CALLS - 1)])
+                renew = done // LEASE_RENEW_EVERY > before // LEASE_RENEW_EVERY
+                if renew and not summary.stopped and not await lease.renew():
                     summary.stopped = BUSY_ELSEWHERE  # our lease lapsed and another sync took over: leave it the work
                 await _report(progress, SyncProgress("insights", done, total, f"insights {done}/{total}"))
         except anyio.get_cancelled_exc_class():
             with anyio.CancelScope(shield=True), anyio.move_on_after(STORE_ON_CANCEL):
-                while True:
-                    try:
-                        entry, result = receive.receive_nowait()
-                    except (anyio.WouldBlock, anyio.EndOfStream):
-                        break
-                    await store_one(entry, result)
+                while batch := _ready(receive, BATCH_CALLS):
+                    await store_batch(batch)
             raise
+
+
+def _ready(receive: MemoryObjectReceiveStream[_Fetched], limit: int) -> list[_Fetched]:
+    """Up to `limit` fetched recordings already waiting in the buffer (none when it is empty or closed)."""
+    ready: list[_Fetched] = []
+    while len(ready) < limit:
+        try:
+            ready.append(receive.receive_nowait())
+        except (anyio.WouldBlock, anyio.EndOfStream):
+            break
+    return ready
 
 
 async def sync_range(

@@ -1,5 +1,6 @@
 """Batch ingest on both backends: one transaction per bounded batch, later versions win inside a batch and across
-batches, a call that fails is reported without losing the others, and the sync's group commit."""
+batches, a call that fails is reported without losing the others, and the sync's writer batches what it finds
+fetched."""
 
 from __future__ import annotations
 
@@ -15,8 +16,8 @@ from typing import Any
 import anyio
 import pytest
 
-from server.library import LibraryStore, LibraryUnavailableError, LibraryWriteError, SearchQuery, sqlite
-from server.library.batches import BATCH_CALLS, GroupCommit, ingest_many
+from server.library import LibraryStore, LibraryWriteError, SearchQuery, sqlite
+from server.library.batches import BATCH_CALLS, ingest_many
 from server.library.ingest import build_document, ingest, parse_insights
 from server.library.store import CallDocument, UpsertOutcome
 from server.library.sync import sync_range
@@ -205,49 +206,6 @@ async def test_an_interrupted_batch_ingest_keeps_every_batch_committed_before(
     assert [r.outcome for r in again] == ["unchanged"] * 4 + ["inserted"] * (len(bodies) - 4)
 
 
-async def test_calls_handed_over_while_a_batch_is_written_share_the_next_transaction(
-    store: LibraryStore, dataset: Dataset
-) -> None:
-    bodies = _bodies(dataset)[:6]
-    watched = _Watched(store, hold_first=True)
-    commits = GroupCommit(watched)
-    results: dict[str, str | None] = {}
-
-    async def hand_over(body: dict[str, Any]) -> None:
-        results[body["sourceRecordId"]] = (await commits.add(body)).outcome
-
-    with anyio.fail_after(30):
-        async with anyio.create_task_group() as tasks:
-            tasks.start_soon(hand_over, bodies[0])
-            await watched.writing.wait()
-            for body in bodies[1:]:  # fetched while the first is being written
-                tasks.start_soon(hand_over, body)
-    assert [len(batch) for batch in watched.batches] == [1, 5], "the first alone, the rest in one transaction"
-    assert results == {body["sourceRecordId"]: "inserted" for body in bodies}
-
-
-async def test_every_call_of_a_batch_that_cannot_be_written_raises_in_its_own_task(
-    store: LibraryStore, dataset: Dataset
-) -> None:
-    bodies = _bodies(dataset)[:3]
-    commits = GroupCommit(store)
-    await store.aclose()
-    failures: list[BaseException] = []
-
-    async def hand_over(body: dict[str, Any]) -> None:
-        try:
-            await commits.add(body)
-        except LibraryUnavailableError as error:
-            failures.append(error)
-
-    with anyio.fail_after(30):
-        async with anyio.create_task_group() as tasks:
-            for body in bodies:
-                tasks.start_soon(hand_over, body)
-    assert len(failures) == 3
-    assert all("closed" in error.message for error in failures if isinstance(error, LibraryUnavailableError))
-
-
 async def test_a_backfill_writes_calls_fetched_during_a_write_together_and_indexes_them_all(
     store: LibraryStore, platform: SandboxPlatform, make_client: Callable[..., RingSenseClient], now: datetime
 ) -> None:
@@ -256,7 +214,7 @@ async def test_a_backfill_writes_calls_fetched_during_a_write_together_and_index
         summary = await sync_range(watched, client, now - timedelta(days=31), now)
     written = [record for batch in watched.batches for record in batch]
     assert summary.indexed == len(written) and summary.stopped is None and not summary.errors
-    assert len(watched.batches) < len(written), "fetches that finished during a write shared a transaction"
+    assert len(watched.batches) < len(written), "calls fetched during a write shared the next transaction"
     assert max(map(len, watched.batches)) <= BATCH_CALLS
     for record_id in written:
         assert await store.get_by_record(record_id) is not None
@@ -295,32 +253,3 @@ async def test_a_call_the_library_refuses_during_a_backfill_is_marked_failed_and
         ]
     finally:
         await store.aclose()
-
-
-async def test_a_task_cancelled_while_it_writes_leaves_its_batch_to_the_next_writer(
-    store: LibraryStore, dataset: Dataset
-) -> None:
-    bodies = _bodies(dataset)[:4]
-    watched = _Watched(store, hold_first=True)
-    commits = GroupCommit(watched)
-    outcomes: list[str | None] = []
-
-    async def hand_over(body: dict[str, Any]) -> None:
-        outcomes.append((await commits.add(body)).outcome)
-
-    first = anyio.CancelScope()
-
-    async def cancelled_while_writing() -> None:
-        with first:
-            await hand_over(bodies[0])
-
-    with anyio.fail_after(30):
-        async with anyio.create_task_group() as tasks:
-            tasks.start_soon(cancelled_while_writing)
-            await watched.writing.wait()
-            for body in bodies[1:]:
-                tasks.start_soon(hand_over, body)
-            first.cancel()
-    assert outcomes == ["inserted"] * 3, "the other tasks' calls were written"
-    for body in bodies:  # the cancelled task's call too, by the next writer
-        assert await store.get_by_record(body["sourceRecordId"], body["domain"]) is not None
