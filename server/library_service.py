@@ -206,6 +206,13 @@ class LibraryService:
         except LibraryError as err:
             _log.warning("call library: an event could not be stored: %s", err.message)
             return
+        except ValueError as err:  # insights the library cannot hold (e.g. text that is not Unicode); never quoted
+            _log.warning(
+                "call library: the event for record %r could not be stored (%s); the next sync fetches it again",
+                item.insights.source_record_id,
+                type(err).__name__,
+            )
+            return
         _log.debug("call library: event for record %s %s", item.insights.source_record_id, outcome)
 
     async def ingest_event(self, body: object) -> str:

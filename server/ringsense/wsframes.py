@@ -18,6 +18,8 @@ from enum import StrEnum
 from typing import Any
 from urllib.parse import quote, urlsplit
 
+from pydantic_core import from_json
+
 __all__ = [
     "ConnectionDetails",
     "Frame",
@@ -126,10 +128,14 @@ class Frame:
 
 
 def parse_frame(data: str | bytes) -> Frame:
-    """Parse one WebSocket message; raises ``FrameError`` when it is not a gateway message."""
+    """Parse one WebSocket message; raises ``FrameError`` when it is not a gateway message.
+
+    Parsed as the client parses REST bodies (pydantic-core), which refuses what is not text: `json.loads` would
+    accept an escaped lone surrogate (`"\\ud800"`), a string no UTF-8 writer (a log, the library) can store.
+    """
     try:
-        message = json.loads(data)
-    except (ValueError, UnicodeDecodeError):
+        message = from_json(data)
+    except ValueError:
         raise FrameError(f"a message of {len(data)} characters is not JSON") from None
     if isinstance(message, dict) and "type" in message:
         message = [message]  # a bare meta object: tolerated, some proxies unwrap one-element arrays

@@ -103,8 +103,26 @@ def test_errors_are_read_from_either_shape(message: list, success: bool, code: s
 
 @pytest.mark.parametrize(
     "data",
-    ["{not json", "[]", "[1, 2]", '{"no": "type"}', '[{"type": ""}]', '"text"', b"\xff\xfe"],
-    ids=["not-json", "empty-array", "meta-not-object", "object-without-type", "empty-type", "a-string", "bad-bytes"],
+    [
+        "{not json",
+        "[]",
+        "[1, 2]",
+        '{"no": "type"}',
+        '[{"type": ""}]',
+        '"text"',
+        b"\xff\xfe",
+        '[{"type": "ServerNotification"}, {"body": {"text": "x\\ud800y"}}]',
+    ],
+    ids=[
+        "not-json",
+        "empty-array",
+        "meta-not-object",
+        "object-without-type",
+        "empty-type",
+        "a-string",
+        "bad-bytes",
+        "lone-surrogate",
+    ],
 )
 def test_anything_else_is_a_frame_error_that_does_not_quote_it(data: str | bytes) -> None:
     with pytest.raises(FrameError) as caught:

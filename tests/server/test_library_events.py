@@ -3,6 +3,7 @@ wins), and a window the feed may have missed (a failed event recovery) is caught
 
 from __future__ import annotations
 
+import copy
 import json
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -18,7 +19,7 @@ from mcp import Client
 from server.app import build_server
 from server.config import LibrarySettings, load_settings
 from server.library_service import LibraryService
-from server.ringsense.events import Gap
+from server.ringsense.events import Gap, InsightsEvent
 from server.sandbox import SandboxPlatform, create_sandbox_app
 from server.sandboxed import client_for, gateway_for
 
@@ -109,3 +110,24 @@ async def test_a_failed_event_recovery_catches_its_window_up_from_the_call_log(
     assert expected and coverage.indexed == len(expected) and coverage.unsynced == ()
     assert outside.indexed == 0, "only the window the feed missed (an hour either side) is caught up"
     assert service.last_summary is not None and service.last_summary.stopped is None
+
+
+async def test_an_event_the_library_cannot_hold_is_logged_without_its_content_and_the_feed_goes_on(
+    platform: SandboxPlatform, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """An escaped lone surrogate is valid JSON but not text: no UTF-8 writer can store it. The gateway's frames are
+    refused before they get here; a sink handed one anyway logs and returns, and stores nothing of it."""
+    body = copy.deepcopy(
+        next(rec.insights for call in platform.dataset.calls for rec in call.recordings if rec.insights)
+    )
+    body["insights"]["Transcript"][0]["text"] = "secret words \ud800 more"
+    event = InsightsEvent.model_validate({"event": "/ai/ringsense/v1/public/accounts/1/domains/pbx/insights", "body": body})
+    service = LibraryService(LibrarySettings(enabled=True, directory=tmp_path), sync_every=None)
+    with anyio.fail_after(WAIT):
+        async with client_for(platform) as client, service.running(client, background=False):
+            await service.on_event(event)
+            stored = await (await service.reader()).get_by_record(body["sourceRecordId"])
+    assert stored is None
+    warnings = [r.getMessage() for r in caplog.records if r.levelname == "WARNING"]
+    assert any("could not be stored" in message for message in warnings), warnings
+    assert not any("secret words" in message for message in warnings)
