@@ -86,11 +86,15 @@ def machine() -> dict[str, Any]:
 
 
 def run(
-    config: Config, groups: Sequence[str], progress: Callable[[str], None], backends: Sequence[str] = ("sqlite",)
+    config: Config,
+    groups: Sequence[str],
+    progress: Callable[[str], None],
+    backends: Sequence[str] = ("sqlite",),
+    cold_baseline: Path | None = None,
 ) -> list[Measure]:
     measures: list[Measure] = []
     if "cold" in groups:
-        measures += measure_cold_start(config.cold_rounds, progress)
+        measures += measure_cold_start(config.cold_rounds, progress, cold_baseline)
     if "stdio" in groups:
         measures += anyio.run(measure_over_stdio, config.stdio, progress)
     if "render" in groups:
@@ -119,7 +123,16 @@ def main(argv: Sequence[str] | None = None) -> int:
         help="library backends to measure (repeatable; default sqlite). postgres starts a throwaway server: "
         "it needs PostgreSQL's server binaries (apt-get install postgresql)",
     )
+    parser.add_argument(
+        "--cold-baseline",
+        type=Path,
+        metavar="DIR",
+        help="cold start: also time the server of another checkout in the same rounds (before/after side by side; "
+        "e.g. `git archive main | tar -x -C DIR`)",
+    )
     args = parser.parse_args(argv)
+    if args.cold_baseline is not None and not (args.cold_baseline / "server" / "__main__.py").is_file():
+        parser.error(f"--cold-baseline {args.cold_baseline}: not a checkout of this repository (no server/__main__.py)")
     config = QUICK if args.quick else FULL
 
     def progress(step: str) -> None:
@@ -127,7 +140,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             print(f"  … {step}", file=sys.stderr, flush=True)
 
     started = time.perf_counter()
-    measures = run(config, args.only or GROUPS, progress, args.backend or ("sqlite",))
+    measures = run(config, args.only or GROUPS, progress, args.backend or ("sqlite",), args.cold_baseline)
     seconds = time.perf_counter() - started
     report = {
         "quick": args.quick,

@@ -12,6 +12,7 @@ import tempfile
 import threading
 import time
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -46,20 +47,50 @@ def module_command(module: str, *args: str) -> list[str]:
     return [sys.executable, "-m", module, *args]
 
 
-def time_to_initialize(command: Sequence[str], env: Mapping[str, str]) -> float:
-    """Seconds from spawning `command` to reading its `initialize` response off stdout."""
-    message = (json.dumps(INITIALIZE) + "\n").encode()
+@dataclass(frozen=True)
+class ColdStart:
+    """One spawn: seconds from spawning to reading the `tools/list` response (`wall`), and the CPU seconds the
+    child had used by then (`cpu`; None where /proc is missing)."""
+
+    wall: float
+    cpu: float | None
+
+
+def _cpu_seconds(pid: int) -> float | None:
+    """User + system CPU time of a live process so far, from /proc (Linux); None elsewhere."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
+    except OSError:
+        return None
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")  # utime, stime (fields 14 and 15)
+
+
+def time_to_tools(command: Sequence[str], env: Mapping[str, str], cwd: Path = ROOT) -> ColdStart:
+    """Spawn `command` and do what a desktop client does first: `initialize`, `notifications/initialized`,
+    `tools/list` (written after the `initialize` response, as a client does); time it to the `tools/list` response."""
+    follow_up = [
+        {"jsonrpc": "2.0", "method": "notifications/initialized"},
+        {"jsonrpc": "2.0", "id": 1, "method": "tools/list"},
+    ]
     start = time.perf_counter()
     proc = subprocess.Popen(  # noqa: S603 - our own interpreter running our own modules
-        command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=dict(env), cwd=ROOT
+        command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=dict(env), cwd=cwd
     )
     watchdog = threading.Timer(SPAWN_TIMEOUT, proc.kill)
     watchdog.start()
+    lines: list[bytes] = []
+    cpu = None
     try:
         assert proc.stdin is not None and proc.stdout is not None
-        proc.stdin.write(message)
+        proc.stdin.write((json.dumps(INITIALIZE) + "\n").encode())
         proc.stdin.flush()
-        line = proc.stdout.readline()
+        lines.append(proc.stdout.readline())
+        proc.stdin.write("".join(json.dumps(message) + "\n" for message in follow_up).encode())
+        proc.stdin.flush()
+        lines.append(proc.stdout.readline())
+        elapsed = time.perf_counter() - start
+        cpu = _cpu_seconds(proc.pid)
+    except BrokenPipeError:
         elapsed = time.perf_counter() - start
     finally:
         watchdog.cancel()
@@ -77,13 +108,15 @@ def time_to_initialize(command: Sequence[str], env: Mapping[str, str]) -> float:
         for stream in (proc.stdout, proc.stderr):
             if stream is not None:
                 stream.close()
-    try:
-        reply = json.loads(line)
-    except ValueError:
-        raise RuntimeError(f"{' '.join(command)} did not answer initialize; stderr:\n{stderr[-3000:]}") from None
-    if "result" not in reply:
-        raise RuntimeError(f"{' '.join(command)} refused initialize: {reply}")
-    return elapsed
+    answered = [*lines, b"", b""][:2]  # a child that died early answered fewer lines
+    for line, method in zip(answered, ("initialize", "tools/list"), strict=True):
+        try:
+            reply = json.loads(line)
+        except ValueError:
+            raise RuntimeError(f"{' '.join(command)} did not answer {method}; stderr:\n{stderr[-3000:]}") from None
+        if "result" not in reply:
+            raise RuntimeError(f"{' '.join(command)} refused {method}: {reply}")
+    return ColdStart(wall=elapsed, cpu=cpu)
 
 
 class RpcError(RuntimeError):

@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING, Any
 import anyio
 
 from server.config import LibrarySettings
-from server.ringsense import RingSenseClient, RingSenseError
+from server.ringsense.errors import RingSenseError
 from tools.formatting import iso_utc
 from tools.library import Progress
 
@@ -34,6 +34,7 @@ if TYPE_CHECKING:
 
     from server.library import LibraryStore
     from server.library.sync import SyncProgress, SyncSummary
+    from server.ringsense import RingSenseClient
     from server.ringsense.events import Gap, InsightsEvent
 
 __all__ = ["SYNC_EVERY", "LibraryService"]

@@ -13,22 +13,16 @@ from collections import OrderedDict, deque
 from collections.abc import AsyncIterable, AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import anyio
 
-from server.ringsense import (
-    EventSubscriber,
-    Gap,
-    InsightsEvent,
-    InsightType,
-    RecordingInsights,
-    RingSenseClient,
-    SessionInsights,
-    SubscriberState,
-    SubscriberStatus,
-)
+from server.ringsense.events import Gap, InsightsEvent
+from server.ringsense.models import InsightType, RecordingInsights, SessionInsights
 from tools.models import DataSource
+
+if TYPE_CHECKING:
+    from server.ringsense import EventSubscriber, RingSenseClient, SubscriberState, SubscriberStatus
 
 __all__ = ["AI_NOTES_KINDS", "RECENT_EVENTS_URI", "LiveInsights", "consume", "live_feed", "pump"]
 
@@ -214,6 +208,9 @@ async def live_feed(
     client: RingSenseClient, live: LiveInsights, *, domains: Sequence[str] | None = None
 ) -> AsyncIterator[EventSubscriber]:
     """Subscribe with ``client`` and keep ``live`` filled until the block ends."""
+    # Lazy import: the subscriber brings websockets, which a server loads only when it subscribes.
+    from server.ringsense import EventSubscriber
+
     subscriber = EventSubscriber(client, domains=domains) if domains else EventSubscriber(client)
     async with subscriber, anyio.create_task_group() as tasks:
         tasks.start_soon(pump, subscriber, live)

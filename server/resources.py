@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 from collections.abc import AsyncIterator
@@ -47,8 +48,10 @@ async def resource_errors(uri: str) -> AsyncIterator[None]:
 
 def register_resources(mcp: MCPServer, runtime: Runtime) -> None:
     @mcp.resource("ringsense://status", mime_type="application/json", title="Server status")
-    def status() -> str:
+    async def status() -> str:
         """Auth mode, sandbox or live, the RingCentral server URL (no secrets) and the rate-limit budget left."""
+        with contextlib.suppress(ToolFailure, RingSenseError):  # a failure to connect shows as `connect_error`
+            await runtime.deps()
         return json.dumps(runtime.status(), indent=2)
 
     @mcp.resource("ringsense://library/status", mime_type="application/json", title="Call library status")
@@ -69,7 +72,9 @@ def register_resources(mcp: MCPServer, runtime: Runtime) -> None:
         """Every RingSense insight of one recording (full detail, transcript statistics, no transcript)."""
         uri = f"ringsense://{domain}/records/{record_id}"
         async with resource_errors(uri):
-            result = await tools.insights.get_insights_by_record(runtime.deps, record_id, domain=domain, detail="full")
+            result = await tools.insights.get_insights_by_record(
+                await runtime.deps(), record_id, domain=domain, detail="full"
+            )
             return result_text(result)
 
     @mcp.resource(
@@ -78,14 +83,14 @@ def register_resources(mcp: MCPServer, runtime: Runtime) -> None:
     async def record_transcript(domain: str, record_id: str) -> str:
         """The whole transcript of one recording as markdown, inside call-content markers."""
         async with resource_errors(f"ringsense://{domain}/records/{record_id}/transcript"):
-            return await tools.render.whole_transcript(runtime.deps, record_id, domain)
+            return await tools.render.whole_transcript(await runtime.deps(), record_id, domain)
 
     @mcp.resource("ringsense://{domain}/sessions/{session_id}", mime_type="application/json", title="Session insights")
     async def session_insights(domain: str, session_id: str) -> str:
         """The insights of every recording (leg) of a telephony session, with a roll-up."""
         async with resource_errors(f"ringsense://{domain}/sessions/{session_id}"):
             result = await tools.insights.get_insights_by_session(
-                runtime.deps, session_id, domain=domain, detail="full"
+                await runtime.deps(), session_id, domain=domain, detail="full"
             )
             return result_text(result)
 
@@ -99,7 +104,7 @@ def register_resources(mcp: MCPServer, runtime: Runtime) -> None:
         if argument.name not in ("record_id", "session_id"):
             return None
         try:
-            recent = await runtime.deps.source.recent_ids()
+            recent = await (await runtime.deps()).source.recent_ids()
         except (RingSenseError, ToolFailure) as err:
             logger.warning("completion of %s failed: %s", argument.name, type(err).__name__)
             return None

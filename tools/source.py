@@ -19,14 +19,16 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Generic, Protocol, TypeVar
+from typing import TYPE_CHECKING, Generic, Protocol, TypeVar
 
-from server.ringsense import RingSenseClient
 from server.ringsense.errors import InsightsNotFoundError
 from server.ringsense.models import CallLogPage, InsightType, PermissionCheck, RecordingInsights, SessionInsights
 
 from .errors import ToolFailure
 from .models import DataSource
+
+if TYPE_CHECKING:
+    from server.ringsense import RingSenseClient
 
 __all__ = ["RECENT_DAYS", "RECENT_IDS_TTL", "CallSource", "LocalCalls", "RecentIds", "Served"]
 

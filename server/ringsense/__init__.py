@@ -17,41 +17,51 @@ async with EventSubscriber(client, domains=["pbx"]) as events:
     async for item in events:  # InsightsEvent, or Gap when events may have been missed
         ...
 ```
+
+The names below load on first use (PEP 562): importing `server.ringsense.params` for a constant, or the config
+for the credential types, does not import httpx or websockets, and a stdio server answers its client's handshake
+before any of them loads.
 """
 
-from .auth import AccessTokenCredentials, JWTCredentials
-from .client import DEFAULT_CACHE_BYTES, DEFAULT_CACHE_TTL, DEFAULT_TIMEOUT, RingSenseClient
-from .errors import (
-    ApiNotEnabledError,
-    AuthenticationError,
-    BadRequestError,
-    InsightsNotFoundError,
-    InvalidIdError,
-    NetworkError,
-    NotFoundError,
-    PermissionDeniedError,
-    RateLimitedError,
-    ResponseFormatError,
-    RingSenseError,
-    TokenExpiredError,
-    UpstreamError,
-)
-from .events import EventItem, Gap, InsightsEvent
-from .models import (
-    CallLogPage,
-    CallLogRecord,
-    InsightType,
-    PermissionCheck,
-    RecordingInsights,
-    SessionInsights,
-)
-from .params import DOMAINS
-from .platform_models import WsToken
-from .ratelimit import GroupBudget, Pacer, Pacing, RateLimitGroup
-from .responsestore import ResponseStore
-from .retry import MAX_ATTEMPTS, MAX_RETRY_DELAY, MAX_RETRY_TOTAL, RetryPolicy
-from .subscriber import Backoff, EventSubscriber, SubscriberState, SubscriberStatus
-from .tokenstore import InProcessTokenStore, StoredToken, TokenStore
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from .auth import AccessTokenCredentials, JWTCredentials
+    from .client import DEFAULT_CACHE_BYTES, DEFAULT_CACHE_TTL, DEFAULT_TIMEOUT, RingSenseClient
+    from .errors import (
+        ApiNotEnabledError,
+        AuthenticationError,
+        BadRequestError,
+        InsightsNotFoundError,
+        InvalidIdError,
+        NetworkError,
+        NotFoundError,
+        PermissionDeniedError,
+        RateLimitedError,
+        ResponseFormatError,
+        RingSenseError,
+        TokenExpiredError,
+        UpstreamError,
+    )
+    from .events import EventItem, Gap, InsightsEvent
+    from .models import (
+        CallLogPage,
+        CallLogRecord,
+        InsightType,
+        PermissionCheck,
+        RecordingInsights,
+        SessionInsights,
+    )
+    from .params import DOMAINS
+    from .platform_models import WsToken
+    from .ratelimit import GroupBudget, Pacer, Pacing, RateLimitGroup
+    from .responsestore import ResponseStore
+    from .retry import MAX_ATTEMPTS, MAX_RETRY_DELAY, MAX_RETRY_TOTAL, RetryPolicy
+    from .subscriber import Backoff, EventSubscriber, SubscriberState, SubscriberStatus
+    from .tokenstore import InProcessTokenStore, StoredToken, TokenStore
 
 __all__ = [
     "DEFAULT_CACHE_BYTES",
@@ -101,3 +111,66 @@ __all__ = [
     "UpstreamError",
     "WsToken",
 ]
+
+# Where each public name lives; `__getattr__` imports the module the first time the name is asked for.
+_SOURCES = {
+    "AccessTokenCredentials": "auth",
+    "JWTCredentials": "auth",
+    "DEFAULT_CACHE_BYTES": "client",
+    "DEFAULT_CACHE_TTL": "client",
+    "DEFAULT_TIMEOUT": "client",
+    "RingSenseClient": "client",
+    "ApiNotEnabledError": "errors",
+    "AuthenticationError": "errors",
+    "BadRequestError": "errors",
+    "InsightsNotFoundError": "errors",
+    "InvalidIdError": "errors",
+    "NetworkError": "errors",
+    "NotFoundError": "errors",
+    "PermissionDeniedError": "errors",
+    "RateLimitedError": "errors",
+    "ResponseFormatError": "errors",
+    "RingSenseError": "errors",
+    "TokenExpiredError": "errors",
+    "UpstreamError": "errors",
+    "EventItem": "events",
+    "Gap": "events",
+    "InsightsEvent": "events",
+    "CallLogPage": "models",
+    "CallLogRecord": "models",
+    "InsightType": "models",
+    "PermissionCheck": "models",
+    "RecordingInsights": "models",
+    "SessionInsights": "models",
+    "DOMAINS": "params",
+    "WsToken": "platform_models",
+    "GroupBudget": "ratelimit",
+    "Pacer": "ratelimit",
+    "Pacing": "ratelimit",
+    "RateLimitGroup": "ratelimit",
+    "ResponseStore": "responsestore",
+    "MAX_ATTEMPTS": "retry",
+    "MAX_RETRY_DELAY": "retry",
+    "MAX_RETRY_TOTAL": "retry",
+    "RetryPolicy": "retry",
+    "Backoff": "subscriber",
+    "EventSubscriber": "subscriber",
+    "SubscriberState": "subscriber",
+    "SubscriberStatus": "subscriber",
+    "InProcessTokenStore": "tokenstore",
+    "StoredToken": "tokenstore",
+    "TokenStore": "tokenstore",
+}
+
+
+def __getattr__(name: str) -> Any:
+    module = _SOURCES.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(f".{module}", __name__), name)
+    globals()[name] = value  # later lookups skip this function
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(__all__))

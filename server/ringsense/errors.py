@@ -30,9 +30,10 @@ import time
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import httpx
+if TYPE_CHECKING:
+    import httpx
 
 __all__ = [
     "DEFAULT_RATE_LIMIT_WAIT",
@@ -256,6 +257,10 @@ def scrub(text: str, secrets: Iterable[str | None]) -> str:
 def _header(headers: Mapping[str, str] | httpx.Headers | None, name: str) -> str | None:
     if headers is None:
         return None
+    # Imported here: errors are described long after the client loaded httpx, and this module stays importable
+    # (by the config and the tools' argument types) without it on a stdio server's cold start.
+    import httpx
+
     if isinstance(headers, httpx.Headers):
         value: str | None = headers.get(name)
         return value
@@ -411,6 +416,8 @@ def error_from_response(
 
 def network_error(err: httpx.TransportError, *, host: str | None = None) -> NetworkError:
     """The NetworkError for an httpx transport failure (raise it `from err`)."""
+    import httpx  # loaded already: `err` is one of its exceptions (see `_header` for why it is not at the top)
+
     where = f" to {host}" if host else ""
     if isinstance(err, httpx.ConnectTimeout):
         what = f"Timed out connecting{where}"

@@ -242,15 +242,17 @@ def test_unsafe_or_malformed_http_configuration_is_refused_at_start(
 
 
 @pytest.mark.anyio
-async def test_lifespan_opens_the_client_and_shutdown_revokes_its_token(platform: SandboxPlatform) -> None:
+async def test_the_server_connects_its_client_for_a_call_and_shutdown_revokes_its_token(
+    platform: SandboxPlatform,
+) -> None:
     async with serve(platform) as running:
         with anyio.fail_after(CALL_TIMEOUT):
             async with mcp_client(running.mcp_url, token=TOKEN, mode="legacy") as client:
-                status = await client.read_resource("ringsense://status")
                 result = await client.call_tool("check_permission", {})
+                status = await client.read_resource("ringsense://status")
         assert '"connected": true' in status.contents[0].text  # type: ignore[union-attr]
         assert not result.is_error
-        assert platform.token_requests(), "the lifespan's client should have signed in"
+        assert platform.token_requests(), "the server's client should have signed in"
         assert not platform.requests_to("/restapi/oauth/revoke")
     assert len(platform.requests_to("/restapi/oauth/revoke")) == 1
 

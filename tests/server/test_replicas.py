@@ -94,6 +94,7 @@ async def test_sandbox_mode_ignores_a_redis_url_and_says_so(caplog: pytest.LogCa
     settings = load_settings({"RINGSENSE_REDIS_URL": "redis://127.0.0.1:1/0"}, sandbox=True)
     with anyio.fail_after(30):
         async with Runtime(settings).open() as runtime:
+            await runtime.deps()  # connects, as the first tool call does
             status = runtime.status()
     assert "shared_state" not in status
     assert "RINGSENSE_REDIS_URL is ignored in sandbox mode" in caplog.text
@@ -103,7 +104,7 @@ async def test_the_status_names_the_shared_redis_without_its_password(
     redis_server: RedisServer, caplog: pytest.LogCaptureFixture
 ) -> None:
     environ = {
-        "RC_SERVER_URL": "http://127.0.0.1:1",  # never asked: opening the runtime makes no request
+        "RC_SERVER_URL": "http://127.0.0.1:1",  # never asked: connecting the runtime makes no request
         "RC_APP_CLIENT_ID": SANDBOX_CLIENT_ID,
         "RC_APP_CLIENT_SECRET": SANDBOX_CLIENT_SECRET,
         "RC_USER_JWT": "canary-jwt-status-test",
@@ -111,6 +112,7 @@ async def test_the_status_names_the_shared_redis_without_its_password(
     }
     caplog.set_level("INFO")
     async with Runtime(load_settings(environ)).open() as runtime:
+        await runtime.deps()
         status = runtime.status()
     assert status["shared_state"] == {"backend": "redis", "server": redis_server.url, "reachable": True}
     assert "canary-redis-pw" not in caplog.text + str(status)

@@ -30,7 +30,7 @@ async def open_calls(stack: AsyncExitStack, argv: list[str]) -> tuple[Callable[[
     settings = load_settings(os.environ)
     if not argv:
         runtime = await stack.enter_async_context(Runtime(settings).open())
-        source = runtime.deps.source
+        source = (await runtime.deps()).source
         return (lambda: source.permission("ReadRingSenseInsights")), (
             lambda record_id, types: source.recording(record_id, insight_types=types)
         )
