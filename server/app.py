@@ -16,7 +16,7 @@ from .live_resources import register_live_resources
 from .mcp_tools import ToolsServer, register_tools
 from .prompts import register_prompts
 from .resources import register_resources
-from .runtime import ClientFactory, GatewayFactory, Runtime
+from .runtime import CONNECT_DELAY, ClientFactory, GatewayFactory, Runtime
 
 LogLevel = Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"]
 INSTRUCTIONS = """\
@@ -50,6 +50,7 @@ def build_server(
     event_gateway: GatewayFactory | None = None,
     log_level: LogLevel = "INFO",
     background_sync: bool = True,
+    connect_delay: float = CONNECT_DELAY,
 ) -> MCPServer:
     """The `ringsense` MCP server.
 
@@ -58,9 +59,17 @@ def build_server(
     client whose timeout, retry policy, pacer, cache and clock they control. With live events on in sandbox
     mode, `event_gateway=server.sandboxed.gateway_for(platform)` serves that sandbox's WebSocket gateway.
     `background_sync` False keeps the call library (when `settings.library` is on) from syncing by itself.
+
+    The server answers `initialize` and `tools/list` before it connects: the client is made, and the library's
+    sync and the event feed start, on the first call that needs them or `connect_delay` seconds after start
+    (`math.inf`: only on a call).
     """
     runtime = Runtime(
-        settings, client_factory=client_factory, event_gateway=event_gateway, background_sync=background_sync
+        settings,
+        client_factory=client_factory,
+        event_gateway=event_gateway,
+        background_sync=background_sync,
+        connect_delay=connect_delay,
     )
     bus = InMemorySubscriptionBus()  # held here so that live events can publish resource updates
 
