@@ -8,8 +8,8 @@ async with service.running(client):        # catch-up soon after start, then eve
 ```
 
 Start-up never waits for the library: nothing of `server.library`'s SQLite side is imported, and no file is opened,
-until the first catch-up (START_DELAY after start, so the client's handshake is answered first) or the first tool
-that needs it. Two servers and a `ringsense-mcp sync` share one library: the sync lease lets one of them sync at a
+until the first catch-up or the first tool that needs it. The server enters `running` only once it connects, after
+its client's handshake (`server.runtime`), so it starts the first catch-up at once (`start_delay=0`). Two servers and a `ringsense-mcp sync` share one library: the sync lease lets one of them sync at a
 time, the others skip their turn (see `server.library.sync`).
 """
 
