@@ -13,7 +13,7 @@ from server import __version__
 
 from .config import Settings
 from .live_resources import register_live_resources
-from .mcp_tools import ToolsServer, register_tools
+from .mcp_tools import ToolsServer, read_only_tools
 from .prompts import register_prompts
 from .resources import register_resources
 from .runtime import CONNECT_DELAY, ClientFactory, GatewayFactory, Runtime
@@ -86,8 +86,8 @@ def build_server(
         lifespan=lifespan,
         log_level=log_level,
         subscriptions=bus,
+        tools=read_only_tools(runtime),
     )
-    register_tools(mcp, runtime)
     register_resources(mcp, runtime)
     register_live_resources(mcp, runtime.live, bus)
     register_prompts(mcp)

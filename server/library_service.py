@@ -9,8 +9,9 @@ async with service.running(client):        # catch-up soon after start, then eve
 
 Start-up never waits for the library: nothing of `server.library`'s SQLite side is imported, and no file is opened,
 until the first catch-up or the first tool that needs it. The server enters `running` only once it connects, after
-its client's handshake (`server.runtime`), so it starts the first catch-up at once (`start_delay=0`). Two servers and a `ringsense-mcp sync` share one library: the sync lease lets one of them sync at a
-time, the others skip their turn (see `server.library.sync`).
+its client's handshake (`server.runtime`), so it starts the first catch-up at once (`start_delay=0`). Two servers
+and a `ringsense-mcp sync` share one library: the sync lease lets one of them sync at a time, the others skip their
+turn (see `server.library.sync`).
 """
 
 from __future__ import annotations

@@ -11,6 +11,7 @@ from typing import Annotated, Any, TypeVar
 
 from mcp.server.mcpserver import Context, MCPServer
 from mcp.server.mcpserver.exceptions import ToolError
+from mcp.server.mcpserver.tools import Tool as RegisteredTool
 from mcp.types import CallToolResult, TextContent, Tool, ToolAnnotations
 from pydantic import BaseModel
 
@@ -76,6 +77,8 @@ from tools.models import (
 )
 
 from .runtime import Runtime
+from .tool_schemas import make_tool
+from .tool_schemas import stored as stored_schemas
 
 logger = logging.getLogger(__name__)
 F = TypeVar("F", bound=Callable[..., Any])
@@ -144,12 +147,13 @@ def _untitled_value(value: Any) -> Any:
     return value
 
 
-def _read_only_tool(mcp: MCPServer, title: str) -> Callable[[F], F]:
-    """Register a read-only tool whose description is its docstring, dedented (Python 3.11 keeps indentation).
+def _read_only_tool(tools: list[RegisteredTool], title: str) -> Callable[[F], F]:
+    """Add a read-only tool to `tools` whose description is its docstring, dedented (Python 3.11 keeps indentation).
 
     The tool returns its output model; what the client receives is `tool_result(output)`. The SDK reads the
     registered function's signature for the schemas, so the wrapper carries the tool's own parameters and
-    declares `Annotated[CallToolResult, <output model>]`, which keeps the output schema the model's.
+    declares `Annotated[CallToolResult, <output model>]`, which keeps the output schema the model's. The JSON schemas
+    come from `server.tool_schemas` (generated ahead of time by the SDK) when it holds them.
     """
 
     def register(fn: F) -> F:
@@ -164,7 +168,15 @@ def _read_only_tool(mcp: MCPServer, title: str) -> Callable[[F], F]:
         returns = Annotated[CallToolResult, output_model]
         call.__signature__ = signature.replace(return_annotation=returns)  # type: ignore[attr-defined]
         call.__annotations__ = {name: p.annotation for name, p in signature.parameters.items()} | {"return": returns}
-        mcp.tool(title=title, annotations=READ_ONLY, description=inspect.cleandoc(fn.__doc__ or ""))(call)
+        tool = make_tool(
+            call,
+            title=title,
+            description=inspect.cleandoc(fn.__doc__ or ""),
+            annotations=READ_ONLY,
+            output_model=output_model,
+            schemas=stored_schemas().get(fn.__name__),
+        )
+        tools.append(tool)
         return fn
 
     return register
@@ -175,8 +187,11 @@ def _progress(ctx: Context) -> Progress:
     return ctx.report_progress
 
 
-def register_tools(mcp: MCPServer, runtime: Runtime) -> None:
-    @_read_only_tool(mcp, "Check RingSense permission")
+def read_only_tools(runtime: Runtime) -> list[RegisteredTool]:
+    """The eight tools, for `ToolsServer(tools=...)`; each reaches calls through `runtime`."""
+    defined: list[RegisteredTool] = []  # not `tools`: that name is the package the tools call
+
+    @_read_only_tool(defined, "Check RingSense permission")
     async def check_permission(
         extension_id: ExtensionId = None,
     ) -> PermissionResult:
@@ -186,7 +201,7 @@ def register_tools(mcp: MCPServer, runtime: Runtime) -> None:
         async with tool_errors("check_permission"):
             return await tools.permission.check_permission(await runtime.deps(), extension_id)
 
-    @_read_only_tool(mcp, "List recorded calls")
+    @_read_only_tool(defined, "List recorded calls")
     async def list_recorded_calls(
         date_from: DateFrom = None,
         date_to: DateTo = None,
@@ -209,7 +224,7 @@ def register_tools(mcp: MCPServer, runtime: Runtime) -> None:
                 cursor=cursor,
             )
 
-    @_read_only_tool(mcp, "Get call insights (one recording)")
+    @_read_only_tool(defined, "Get call insights (one recording)")
     async def get_insights_by_record(
         record_id: RecordId,
         domain: Domain = "pbx",
@@ -230,7 +245,7 @@ def register_tools(mcp: MCPServer, runtime: Runtime) -> None:
                 detail=detail,
             )
 
-    @_read_only_tool(mcp, "Get call insights (whole session)")
+    @_read_only_tool(defined, "Get call insights (whole session)")
     async def get_insights_by_session(
         session_id: SessionId,
         domain: Domain = "pbx",
@@ -249,7 +264,7 @@ def register_tools(mcp: MCPServer, runtime: Runtime) -> None:
                 detail=detail,
             )
 
-    @_read_only_tool(mcp, "Render a call transcript")
+    @_read_only_tool(defined, "Render a call transcript")
     async def render_transcript(
         record_id: OptionalRecordId = None,
         session_id: OptionalSessionId = None,
@@ -287,7 +302,7 @@ def register_tools(mcp: MCPServer, runtime: Runtime) -> None:
                 max_chars=max_chars,
             )
 
-    @_read_only_tool(mcp, "Search calls")
+    @_read_only_tool(defined, "Search calls")
     async def search_calls(
         ctx: Context,
         query: SearchText = "",
@@ -326,7 +341,7 @@ def register_tools(mcp: MCPServer, runtime: Runtime) -> None:
                 progress=_progress(ctx),
             )
 
-    @_read_only_tool(mcp, "List next steps across calls")
+    @_read_only_tool(defined, "List next steps across calls")
     async def list_next_steps(
         ctx: Context,
         date_from: DateFrom = None,
@@ -352,7 +367,7 @@ def register_tools(mcp: MCPServer, runtime: Runtime) -> None:
                 progress=_progress(ctx),
             )
 
-    @_read_only_tool(mcp, "Call statistics")
+    @_read_only_tool(defined, "Call statistics")
     async def call_stats(
         ctx: Context,
         date_from: DateFrom = None,
@@ -375,3 +390,5 @@ def register_tools(mcp: MCPServer, runtime: Runtime) -> None:
                 phone_number=phone_number,
                 progress=_progress(ctx),
             )
+
+    return defined

@@ -37,6 +37,7 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
             "server.resources",
             "server.runtime",
             "server.sandboxed",
+            "server.tool_schemas",
         ),
     ),
     (

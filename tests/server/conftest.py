@@ -1,14 +1,19 @@
 from __future__ import annotations
 
+import json
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 
 import pytest
 from mcp import Client
+from mcp.server.mcpserver.tools import Tool
 from mcp.types import CallToolResult
 
+from server import tool_schemas
 from server.app import build_server
 from server.config import load_settings
+from server.mcp_tools import read_only_tools
+from server.runtime import Runtime
 from server.sandbox import SandboxPlatform
 from server.sandbox.samples import SampleCall, SandboxUser
 from server.sandboxed import client_for
@@ -51,3 +56,18 @@ def connect(platform: SandboxPlatform) -> Callable[..., object]:
 def error_text(result: CallToolResult) -> str:
     assert result.is_error, f"expected a tool error, got {result.structured_content}"
     return " ".join(getattr(block, "text", "") for block in result.content)
+
+
+def schemas_generated_now() -> dict[str, object]:
+    """What `server/tool_schemas.json` should hold: every tool's schemas as the SDK generates them now."""
+    built = read_only_tools(Runtime(load_settings(LIBRARY_OFF, sandbox=True)))
+    return tool_schemas.generated(
+        Tool.from_function(tool.fn, title=tool.title, description=tool.description, annotations=tool.annotations)
+        for tool in built
+    )
+
+
+def refresh_stored_schemas() -> None:
+    """Rewrite `server/tool_schemas.json` (with UPDATE_SNAPSHOTS=1): the served schemas are the generated ones."""
+    tool_schemas.SCHEMAS_FILE.write_text(json.dumps(schemas_generated_now(), indent=1, ensure_ascii=False) + "\n")
+    tool_schemas.stored.cache_clear()

@@ -13,7 +13,7 @@ from mcp.types import PromptReference, ResourceTemplateReference
 from server.mcp_tools import untitled
 from tools.formatting import CONTENT_BEGIN, CONTENT_END
 
-from .conftest import find_call
+from .conftest import find_call, refresh_stored_schemas
 
 pytestmark = pytest.mark.anyio
 SNAPSHOT = Path(__file__).parent / "snapshots" / "tools_list.json"
@@ -31,6 +31,8 @@ TOOL_NAMES = {
 
 async def test_tools_list_matches_the_reviewed_snapshot(connect):
     """Interface changes must be deliberate: regenerate with UPDATE_SNAPSHOTS=1 and review the diff."""
+    if os.environ.get("UPDATE_SNAPSHOTS"):
+        refresh_stored_schemas()  # first: tools/list serves them (server/tool_schemas.py)
     async with connect() as client:
         listed = await client.list_tools()
     tools = [tool.model_dump(mode="json", by_alias=True, exclude_none=True) for tool in listed.tools]
