@@ -24,7 +24,10 @@ TranscriptFormat = Literal["compact", "text", "markdown", "srt", "vtt", "json"]
 
 
 class Output(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    # defer_build: each model's validator and serializer are built on its tool's first call, not at import: the
+    # server answers tools/list from schemas generated ahead of time (server/tool_schemas.py), so nothing at start
+    # needs them, and building all 25 was about 15-20 ms of CPU before a desktop client saw a tool.
+    model_config = ConfigDict(extra="forbid", defer_build=True)
 
     # The field holding a document (a transcript page) that the text a model reads carries as itself, after the
     # other fields, instead of as an escaped JSON string (see tools.formatting.result_text).
