@@ -121,7 +121,8 @@ class LibrarySettings:
     # backend's default, 5 s). Not an environment variable: tests of an unreachable server shorten it.
     pool_timeout: float | None = None
     # Seconds the first catch-up waits for the client's handshake to be answered (None: the library service's
-    # default, 1 s). Not an environment variable: in-memory tests, whose handshake is immediate, shorten it.
+    # default, 1 s; a server's runtime, which connects only after the handshake, starts it at once). Not an
+    # environment variable: in-memory tests, whose handshake is immediate, shorten it.
     catch_up_delay: float | None = None
 
     @property

@@ -72,8 +72,14 @@ class Runtime:
         self.background_sync = background_sync
         self.data_source: DataSource = "sandbox sample data" if settings.sandbox else "RingCentral"
         self.live = LiveInsights(data_source=self.data_source)
-        # The library's first catch-up starts as soon as the runtime connects, which is already after the handshake.
-        self.library = LibraryService(settings.library, start_delay=0.0) if settings.library.enabled else None
+        # The library's first catch-up starts as soon as the runtime connects, which is already after the handshake
+        # (the service's own START_DELAY waited for it); a `catch_up_delay` set in the settings still applies.
+        catch_up_delay = settings.library.catch_up_delay
+        self.library = (
+            LibraryService(settings.library, start_delay=0.0 if catch_up_delay is None else catch_up_delay)
+            if settings.library.enabled
+            else None
+        )
         self.local = local
         if self.local is None and self.library is not None:
             self.local = LibraryCalls(self.library)
