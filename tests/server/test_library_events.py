@@ -121,7 +121,8 @@ async def test_an_event_the_library_cannot_hold_is_logged_without_its_content_an
         next(rec.insights for call in platform.dataset.calls for rec in call.recordings if rec.insights)
     )
     body["insights"]["Transcript"][0]["text"] = "secret words \ud800 more"
-    event = InsightsEvent.model_validate({"event": "/ai/ringsense/v1/public/accounts/1/domains/pbx/insights", "body": body})
+    event_filter = "/ai/ringsense/v1/public/accounts/1/domains/pbx/insights"
+    event = InsightsEvent.model_validate({"event": event_filter, "body": body})
     service = LibraryService(LibrarySettings(enabled=True, directory=tmp_path), sync_every=None)
     with anyio.fail_after(WAIT):
         async with client_for(platform) as client, service.running(client, background=False):
