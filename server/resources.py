@@ -19,7 +19,7 @@ from tools.errors import ToolFailure, describe
 from tools.formatting import result_text
 from tools.library import LIBRARY_OFF, library_errors
 
-from .runtime import Runtime
+from .runtime import NotConnected, Runtime
 
 logger = logging.getLogger(__name__)
 MAX_COMPLETIONS = 100
@@ -40,6 +40,8 @@ async def resource_errors(uri: str) -> AsyncIterator[None]:
         yield
     except (InvalidIdError, NotFoundError) as err:
         raise ResourceNotFoundError(f"{shown}: {describe(err)}") from err
+    except NotConnected as err:
+        raise ResourceError(f"{shown}: {err}") from err
     except ToolFailure as err:
         raise ResourceNotFoundError(f"{shown}: {err}") from err
     except RingSenseError as err:

@@ -41,6 +41,11 @@ CONNECT_DELAY = 1.0
 _log = logging.getLogger("server")
 
 
+class NotConnected(ToolFailure):
+    """The server could not connect (or is not connected) to the platform: nothing the caller asked for is at
+    fault, so a resource read reports it as an error, not as a missing resource."""
+
+
 class Runtime:
     """Owns the client (and the call library) for the server's lifetime; handlers reach calls through `deps`.
 
@@ -105,7 +110,7 @@ class Runtime:
         if self._deps is not None:
             return self._deps
         if self._wanted is None or self._attempted is None:
-            raise ToolFailure("The server is not connected to RingCentral yet; try again in a moment.")
+            raise NotConnected("The server is not connected to RingCentral yet; try again in a moment.")
         attempted = self._attempted
         self._wanted.set()
         await attempted.wait()
@@ -116,13 +121,13 @@ class Runtime:
     def _failure_for_caller(self) -> Exception:
         err = self._failure
         if err is None:
-            return ToolFailure("The server is shutting down; the call was not made.")
+            return NotConnected("The server is shutting down; the call was not made.")
         if isinstance(err, RingSenseError):
             return err
         if isinstance(err, ConfigurationError):
-            return ToolFailure(err.message)
+            return NotConnected(err.message)
         # Only the type: the text of an unexpected error may quote a URL with its password; the log has it all.
-        return ToolFailure(
+        return NotConnected(
             f"The server could not connect to {self.data_source} ({type(err).__name__}); the server log has the "
             "details. Fix what it names, then try again: the next call connects anew."
         )

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import anyio
 import pytest
-from mcp import Client
+from mcp import Client, MCPError
 
 from server.app import build_server
 from server.config import ConfigurationError, load_settings
@@ -189,3 +189,16 @@ async def test_an_unexpected_connection_failure_names_its_type_but_not_its_text(
     shown = json.loads(status.contents[0].text)  # type: ignore[union-attr]
     assert shown["connected"] is False and shown["connect_error"] == "OSError"
     assert "could not connect" in caplog.text
+
+
+async def test_a_resource_read_while_the_server_cannot_connect_is_an_error_not_a_missing_resource() -> None:
+    def factory() -> RingSenseClient:
+        raise ConfigurationError("RC_SERVER_URL must be an https:// URL (set it to the platform's base URL).")
+
+    server = build_server(load_settings(LIBRARY_OFF, sandbox=True), client_factory=factory, connect_delay=math.inf)
+    with anyio.fail_after(30):
+        async with Client(server) as client:
+            with pytest.raises(MCPError) as caught:
+                await client.read_resource("ringsense://pbx/records/123456789")
+    assert caught.value.error.code != -32602, "a missing resource would tell the model the id is wrong"
+    assert "RC_SERVER_URL must be an https:// URL" in caught.value.error.message
