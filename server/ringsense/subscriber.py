@@ -6,45 +6,46 @@ async with EventSubscriber(client, domains=["pbx", "rcx"]) as events:
         ...
 ```
 
-The policy lives here; the wire framing is `wsframes`. One connection at a time: ws token → connect →
-``ConnectionDetails`` → subscribe → read. When the connection ends it reconnects with bounded, jittered
-backoff and asks to recover the session with the last ``wsc`` token; the gateway then replays what it buffered.
-When recovery fails (or is not attempted because the window has passed) it subscribes again and yields a `Gap`
-naming the window in which events may have been lost. It sends heartbeats, answers pings (``websockets`` does),
-keeps the REST access token fresh while connected (so a later recovery stays in the same OAuth session), drops
-exact repeats, and never logs a token or the connection URL's query.
+One connection at a time: ws token → connect → ``ConnectionDetails`` → subscribe → read. When the connection
+ends it reconnects with bounded, jittered backoff and asks to recover the session with the last ``wsc`` token;
+the gateway then replays what it buffered. When recovery fails (or is not attempted because the window has
+passed) it subscribes again and yields a `Gap` naming the window in which events may have been lost. It sends
+heartbeats, answers pings (``websockets`` does), keeps the REST access token fresh while connected (so a later
+recovery stays in the same OAuth session), drops exact repeats, and never logs a token or the connection URL's
+query.
+
+The policy lives here. Beside it: `wsframes` (the wire framing), `wsrequests` (requests over the socket and
+what a refusal means), `substatus` (the status and backoff values), `wslog` (the redacting wire logger).
 """
 
 from __future__ import annotations
 
 import logging
 import random
-import re
 import time
 from collections.abc import Awaitable, Callable, Iterable
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from datetime import UTC, datetime
-from enum import StrEnum
 from types import TracebackType
-from typing import Any, Self
+from typing import Self
 
 import anyio
 from anyio.abc import TaskGroup
 from pydantic import ValidationError
 from websockets.asyncio.client import ClientConnection, connect
-from websockets.exceptions import ConnectionClosed, InvalidStatus, WebSocketException
+from websockets.exceptions import ConnectionClosed, WebSocketException
 
 from .client import RingSenseClient
 from .errors import AuthenticationError, BadRequestError, PermissionDeniedError, RingSenseError
 from .events import EventItem, Gap, InsightsEvent, RecentKeys
 from .params import validate_domain
+from .substatus import ALL_DOMAINS, Backoff, SubscriberState, SubscriberStatus
 from .wsframes import (
     ConnectionDetails,
     Frame,
     FrameError,
     MessageType,
     Wsc,
-    client_request,
     connection_url,
     heartbeat,
     new_message_id,
@@ -52,15 +53,16 @@ from .wsframes import (
     safe_url,
     subscription_body,
 )
+from .wslog import wire_log
+from .wsrequests import GatewayError, Refused, SocketRequests, describe_failure, refusal
 
-__all__ = ["Backoff", "EventSubscriber", "SubscriberState", "SubscriberStatus"]
+__all__ = ["ALL_DOMAINS", "Backoff", "EventSubscriber", "SubscriberState", "SubscriberStatus"]
 
 HEARTBEAT_INTERVAL = 60.0  # a Heartbeat after this long without sending anything (the idle timeout is 30 min)
 PING_INTERVAL = 20.0  # protocol pings; no pong within PING_TIMEOUT means the connection is dead
 PING_TIMEOUT = 20.0
 OPEN_TIMEOUT = 10.0  # TCP, TLS and the WebSocket upgrade
 DETAILS_TIMEOUT = 10.0  # the gateway must send ConnectionDetails this soon after the upgrade
-REQUEST_TIMEOUT = 10.0  # a ClientRequest (subscribe) must be answered this soon
 CLOSE_TIMEOUT = 3.0  # aclose() waits this long at most to unsubscribe and close cleanly
 TOKEN_KEEPALIVE_INTERVAL = 300.0  # ask the token manager this often while connected; it refreshes when due
 REFUSED_RETRY_DELAY = 300.0  # after a refusal (permission, scope, filters) retry this rarely: an admin may fix it
@@ -69,73 +71,8 @@ QUEUE_SIZE = 1000  # events waiting for the consumer; beyond it the reader waits
 RECENT_KEYS = 10_000  # (sourceRecordId, lastModifiedTime) pairs remembered to drop repeats
 SUBSCRIPTION_PATH = "/restapi/v1.0/subscription/"
 EVENT_FILTER = "/ai/ringsense/v1/public/accounts/~/domains/{domain}/insights"
-ALL_DOMAINS = ("pbx", "rcv", "rcx", "nice-incontact", "ms-teams")
 
 _log = logging.getLogger("server.ringsense.events")
-# websockets logs the request line (query string included) at DEBUG: give it a logger that redacts it.
-_wire_log = logging.getLogger("server.ringsense.events.wire")
-_SECRET_QUERY = re.compile(r"((?:access_token|wsc)=)[^&\s'\"]+")
-_SECRET_FIELD = re.compile(r'("token":\s*")[^"]*')  # the wsc token inside a logged frame
-
-
-def _redact(text: str) -> str:
-    return _SECRET_FIELD.sub(r"\1REDACTED", _SECRET_QUERY.sub(r"\1REDACTED", text))
-
-
-class _RedactQuery(logging.Filter):
-    def filter(self, record: logging.LogRecord) -> bool:
-        record.msg = _redact(str(record.msg))
-        if record.args:
-            args = record.args if isinstance(record.args, tuple) else (record.args,)
-            record.args = tuple(_redact(a) if isinstance(a, str) else a for a in args)
-        return True
-
-
-_wire_log.addFilter(_RedactQuery())
-
-
-@dataclass(frozen=True)
-class Backoff:
-    """Reconnect delays: ``base * 2**attempt`` capped at ``cap``, jittered to between half and all of it."""
-
-    base: float = 1.0
-    cap: float = 60.0
-
-    def delay(self, attempt: int, rng: Callable[[], float]) -> float:
-        ceiling = min(self.cap, self.base * 2.0 ** min(attempt, 30))
-        return float(ceiling * (0.5 + 0.5 * rng()))
-
-
-class SubscriberState(StrEnum):
-    CONNECTING = "connecting"
-    SUBSCRIBED = "subscribed"
-    RECONNECTING = "reconnecting"
-    REFUSED = "refused"  # the platform refused (permission, scope, filters); retried every REFUSED_RETRY_DELAY
-    CLOSED = "closed"
-
-
-@dataclass(frozen=True)
-class SubscriberStatus:
-    """What the subscriber has been through; JSON-friendly, never holds a secret."""
-
-    state: SubscriberState = SubscriberState.CONNECTING
-    connections: int = 0  # connections that got ConnectionDetails
-    recoveries: int = 0  # reconnects whose session was recovered
-    gaps: int = 0  # reconnects after which events may have been missed
-    events: int = 0  # events handed to the consumer
-    duplicates: int = 0  # exact repeats dropped
-    malformed: int = 0  # messages or event bodies that could not be parsed (skipped)
-    heartbeats_answered: int = 0
-    last_error: str | None = None
-    domains: tuple[str, ...] = field(default=ALL_DOMAINS)
-
-
-class _Refused(Exception):
-    """The platform refused the subscription or the ws token for a reason a retry soon will not fix."""
-
-    def __init__(self, error: RingSenseError) -> None:
-        super().__init__(error.message)
-        self.error = error
 
 
 def _utcnow() -> datetime:
@@ -197,8 +134,8 @@ class EventSubscriber:
         self._lost_since: datetime | None = None  # now() of the same moment, for the Gap
         self._subscribed_once = False
         self._subscription_id: str | None = None
-        self._pending: dict[str, tuple[anyio.Event, list[Frame]]] = {}
         self._last_sent = 0.0
+        self._requests = SocketRequests(on_sent=self._note_sent)
         self._ws: ClientConnection | None = None
         self._tasks: TaskGroup | None = None
         self._run_scope = anyio.CancelScope()
@@ -284,10 +221,10 @@ class EventSubscriber:
                 await self._connection()
                 attempt = 0  # a connection that got as far as subscribing resets the backoff
                 delay = self._backoff.delay(attempt, self._rng)
-            except _Refused as refused:
+            except Refused as refused:
                 self._log_refusal(refused.error)
                 delay = self._refused_retry_delay
-            except (RingSenseError, OSError, WebSocketException, TimeoutError, FrameError, _GatewayError) as error:
+            except (RingSenseError, OSError, WebSocketException, TimeoutError, FrameError, GatewayError) as error:
                 self._note_failure(error)
                 delay = self._backoff.delay(attempt, self._rng)
                 attempt += 1
@@ -307,7 +244,7 @@ class EventSubscriber:
         try:
             token = await self._client.create_ws_token()
         except (PermissionDeniedError, AuthenticationError, BadRequestError) as error:
-            raise _Refused(error) from None
+            raise Refused(error) from None
         resume = self._wsc.token if self._wsc is not None and self._can_recover() else None
         url = connection_url(token.uri, token.ws_access_token.get_secret_value(), resume)
         _log.info("connecting to %s%s", safe_url(token.uri), " to recover the session" if resume else "")
@@ -319,7 +256,7 @@ class EventSubscriber:
             close_timeout=CLOSE_TIMEOUT,
             max_size=MAX_MESSAGE_BYTES,
             user_agent_header="ringsense-mcp/0.1 (python-websockets)",
-            logger=_wire_log,
+            logger=wire_log,
         ) as ws:
             await self._session(ws, resumed=resume is not None)
 
@@ -328,10 +265,10 @@ class EventSubscriber:
         with anyio.move_on_after(self._details_timeout):
             first = parse_frame(await ws.recv())
         if first is None:
-            raise _GatewayError(f"the gateway sent no ConnectionDetails within {self._details_timeout:g} s")
+            raise GatewayError(f"the gateway sent no ConnectionDetails within {self._details_timeout:g} s")
         if first.type == MessageType.ERROR:
             code, message, _ = first.error()
-            raise _GatewayError(f"the gateway refused the connection ({code}: {message})")
+            raise GatewayError(f"the gateway refused the connection ({code}: {message})")
         if first.type != MessageType.CONNECTION_DETAILS:
             raise FrameError(f"the gateway sent {first.type} before ConnectionDetails")
         details = ConnectionDetails.from_body(first.body)
@@ -380,7 +317,7 @@ class EventSubscriber:
             self._lost_at, self._lost_since = self._clock(), self._now()
         if self._status.state != SubscriberState.REFUSED:
             self._update(state=SubscriberState.RECONNECTING)
-        self._fail_pending()
+        self._requests.fail_all()
 
     async def _emit_gap(self, reason: str) -> None:
         since = self._lost_since or self._now()
@@ -413,7 +350,7 @@ class EventSubscriber:
     async def _dispatch(self, frame: Frame) -> None:
         if frame.type == MessageType.SERVER_NOTIFICATION:
             await self._deliver(frame)
-        elif frame.type in (MessageType.CLIENT_REQUEST, MessageType.ERROR) and self._resolve(frame):
+        elif frame.type in (MessageType.CLIENT_REQUEST, MessageType.ERROR) and self._requests.resolve(frame):
             return
         elif frame.type == MessageType.ERROR:
             code, message, _ = frame.error()
@@ -439,44 +376,12 @@ class EventSubscriber:
         await self._send.send(event)
         self._update(events=self._status.events + 1)
 
-    # -- requests over the socket ----------------------------------------------------------------------
-
-    def _resolve(self, frame: Frame) -> bool:
-        waiting = self._pending.get(frame.message_id or "")
-        if waiting is None and frame.subscription_id and len(self._pending) == 1:
-            # Some gateways do not echo messageId; the official Python SDK matches on the header alone.
-            waiting = next(iter(self._pending.values()))
-        if waiting is None:
-            return False
-        event, slot = waiting
-        slot.append(frame)
-        event.set()
-        return True
-
-    def _fail_pending(self) -> None:
-        for event, _ in self._pending.values():
-            event.set()
-        self._pending.clear()
-
-    async def _request(self, ws: ClientConnection, method: str, path: str, body: object = None) -> Frame:
-        message_id = new_message_id()
-        event, slot = anyio.Event(), list[Frame]()
-        self._pending[message_id] = (event, slot)
-        try:
-            await ws.send(client_request(method, path, body, message_id=message_id))
-            self._last_sent = self._clock()
-            with anyio.move_on_after(REQUEST_TIMEOUT):
-                await event.wait()
-        finally:
-            self._pending.pop(message_id, None)
-        if not slot:
-            raise _GatewayError(f"{method} {path} was not answered (timeout or connection lost)")
-        return slot[0]
+    # -- the subscription ------------------------------------------------------------------------------
 
     async def _subscribe(self, ws: ClientConnection) -> None:
-        reply = await self._request(ws, "POST", SUBSCRIPTION_PATH, subscription_body(self._filters))
+        reply = await self._requests.request(ws, "POST", SUBSCRIPTION_PATH, subscription_body(self._filters))
         if not reply.is_success:
-            raise _Refused(_refusal(reply))
+            raise Refused(refusal(reply))
         self._subscription_id = reply.subscription_id
         _log.info("subscribed to RingSense events for %s", ", ".join(self._domains))
 
@@ -485,9 +390,9 @@ class EventSubscriber:
         if ws is None or subscription_id is None:
             return
         try:
-            await self._request(ws, "DELETE", f"{SUBSCRIPTION_PATH}{subscription_id}")
+            await self._requests.request(ws, "DELETE", f"{SUBSCRIPTION_PATH}{subscription_id}")
             await ws.close(1000)
-        except (OSError, WebSocketException, TimeoutError, _GatewayError):
+        except (OSError, WebSocketException, TimeoutError, GatewayError):
             pass  # best effort: the gateway forgets the subscription with the session anyway
 
     # -- background duties while connected -------------------------------------------------------------
@@ -520,19 +425,11 @@ class EventSubscriber:
         self._changed.set()
         self._changed = anyio.Event()
 
+    def _note_sent(self) -> None:
+        self._last_sent = self._clock()
+
     def _note_failure(self, error: BaseException) -> None:
-        if isinstance(error, InvalidStatus):
-            text = f"the gateway answered the upgrade with HTTP {error.response.status_code}"
-        elif isinstance(error, RingSenseError):
-            text = error.message
-        elif isinstance(error, FrameError | _GatewayError):
-            text = str(error)
-        elif isinstance(error, TimeoutError):
-            text = "the WebSocket connection could not be opened in time"
-        elif isinstance(error, ConnectionClosed):
-            text = "the connection closed during the handshake"
-        else:  # never str(error): some websockets errors quote the URL, token included
-            text = type(error).__name__
+        text = describe_failure(error)
         _log.warning("event connection failed: %s; reconnecting", text)
         self._update(last_error=text)
 
@@ -540,34 +437,3 @@ class EventSubscriber:
         first_time = self._status.state != SubscriberState.REFUSED
         (_log.error if first_time else _log.info)("%s", error.message)
         self._update(state=SubscriberState.REFUSED, last_error=error.message)
-
-
-class _GatewayError(Exception):
-    """The gateway broke the protocol or refused the connection; reconnect with backoff."""
-
-
-def _refusal(reply: Frame) -> RingSenseError:
-    code, message, body = reply.error()
-    status = reply.status or 400
-    raw_errors = body.get("errors")
-    errors: list[Any] = raw_errors if isinstance(raw_errors, list) else []
-    permission = body.get("permissionName") or next(
-        (e.get("permissionName") for e in errors if isinstance(e, dict) and e.get("permissionName")), None
-    )
-    detail = f"{code}: {message}" if code else f"HTTP {status}"
-    if status == 403 and code == "CMN-401":
-        text = (
-            f"RingCentral refused the RingSense event subscription ({detail}): the app lacks the [{permission}] "
-            "scope. Add it to the app in the RingCentral developer console."
-        )
-        return PermissionDeniedError(text, status=status, error_code=code)
-    if status == 403:
-        text = (
-            f"RingCentral refused the RingSense event subscription ({detail}): the user needs the "
-            f"[{permission or 'ReadCompanyCallRecording'}] permission. RingSense event filters need "
-            "ReadCompanyCallRecording, not only access to insights; ask an admin to grant it. The subscriber "
-            "retries on its own."
-        )
-        return PermissionDeniedError(text, status=status, error_code=code)
-    text = f"RingCentral refused the RingSense event subscription ({detail})."
-    return BadRequestError(text, status=status, error_code=code)
