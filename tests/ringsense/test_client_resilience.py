@@ -29,7 +29,7 @@ from server.ringsense import (
     RingSenseError,
     UpstreamError,
 )
-from server.ringsense.client import KEEPALIVE_EXPIRY
+from server.ringsense.pipeline import KEEPALIVE_EXPIRY
 from server.sandbox import Fault, SandboxPlatform, create_sandbox_app
 
 from .conftest import (
