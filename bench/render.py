@@ -13,7 +13,8 @@ from bench.results import Measure, median
 from server.mcp_tools import tool_result
 from server.ringsense.models import RecordingInsights
 from tools.models import TranscriptFormat, TranscriptPage
-from tools.transcript import Leg, PageRequest, build_turns, render_page, turns_of
+from tools.transcript import PageRequest, render_page
+from tools.turns import Leg, build_turns, turns_of
 
 FORMATS: tuple[TranscriptFormat, ...] = get_args(TranscriptFormat)
 

@@ -22,7 +22,9 @@ from .models import (
     TimedItem,
     TranscriptStats,
 )
-from .transcript import Leg, PageRequest, build_turns, place_legs, render_page, transcript_stats
+from .transcript import PageRequest, render_page
+from .transcript_stats import transcript_stats
+from .turns import Leg, build_turns, place_legs
 
 # Everything but the transcript itself, which is opt-in.
 DEFAULT_SECTIONS: tuple[Section, ...] = tuple(s for s in get_args(Section) if s != "transcript")

@@ -10,18 +10,9 @@ from .deps import Deps
 from .errors import ToolFailure
 from .formatting import clock
 from .models import TranscriptFormat, TranscriptPage
-from .transcript import (
-    DEFAULT_MAX_CHARS,
-    DEFAULT_PAGE_TURNS,
-    Leg,
-    PageRequest,
-    Turn,
-    place_legs,
-    render_all,
-    render_page,
-    transcript_stats,
-    turns_of,
-)
+from .transcript import DEFAULT_MAX_CHARS, DEFAULT_PAGE_TURNS, PageRequest, render_all, render_page
+from .transcript_stats import transcript_stats
+from .turns import Leg, Turn, place_legs, turns_of
 
 
 def _filter_speakers(turns: Sequence[Turn], wanted: Sequence[str]) -> Sequence[Turn]:

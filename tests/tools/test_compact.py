@@ -9,7 +9,8 @@ import pytest
 from tests.tools.test_transcript import all_pages, long_recording, recording
 from tools.compact import STAMP_EVERY_SECONDS, speaker_labels
 from tools.formatting import CONTENT_BEGIN, CONTENT_END, clock
-from tools.transcript import Leg, PageRequest, build_turns, place_legs, render_page
+from tools.transcript import PageRequest, render_page
+from tools.turns import Leg, build_turns, place_legs
 
 LINE = re.compile(r"(?:\[(?P<stamp>[\d:]+)\] )?(?P<label>[A-Z0-9]+): (?P<text>.*)")
 

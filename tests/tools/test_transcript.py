@@ -14,18 +14,9 @@ from server.ringsense.models import RecordingInsights
 from server.sandbox.dataset import build_dataset
 from tools.formatting import CONTENT_BEGIN, CONTENT_END, RESPONSE_BUDGET_CHARS, response_chars
 from tools.models import TranscriptFormat
-from tools.transcript import (
-    MAX_TURN_CHARS,
-    Leg,
-    PageRequest,
-    _word_count,
-    build_turns,
-    place_legs,
-    render_all,
-    render_page,
-    transcript_stats,
-    turns_of,
-)
+from tools.transcript import PageRequest, render_all, render_page
+from tools.transcript_stats import _word_count, transcript_stats
+from tools.turns import MAX_TURN_CHARS, Leg, build_turns, place_legs, turns_of
 
 WORDS = "pricing renewal seats discount contract onboarding rollout invoice quarter budget timeline".split()
 
