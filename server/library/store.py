@@ -17,20 +17,41 @@ Counts are per recording (one leg of a call): a transferred call has two recordi
 
 Every method raises only `LibraryError` subclasses (see `server.library.errors`): a malformed query or cursor is
 a `LibraryQueryError` whose message says what to change, never a database message.
+
+The value types live in one module per family and are re-exported here, so `server.library.store` stays the one
+place to import them from: `calls` (a stored call), `coverage` (ranges, coverage, status), `answers` (search, next
+steps and stats queries and results), `documents` (what ingest writes, the call-log entries).
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, timedelta
-from typing import TYPE_CHECKING, Literal, Protocol, runtime_checkable
+from collections.abc import Sequence
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
-from . import coverage_text
+from .answers import (
+    MAX_SEARCH_LIMIT,
+    MAX_SNIPPETS_PER_CALL,
+    CallFilters,
+    GroupBy,
+    NextStep,
+    NextStepGroup,
+    NextStepsQuery,
+    NextStepsResult,
+    SearchHit,
+    SearchPage,
+    SearchQuery,
+    Snippet,
+    StatsQuery,
+    StatsResult,
+    StatsRow,
+    Trend,
+)
+from .calls import CallRef, Direction, SectionKind, Side, StoredCall
+from .coverage import Coverage, DateRange, LibraryStatus, MonthCoverage
+from .documents import CallDocument, IndexedSection, NextStepRow, RecordingEntry, RecordingState, UpsertOutcome
 
 if TYPE_CHECKING:
-    from server.ringsense.models import RecordingInsights
-
     from .errors import LibraryWriteError
 
 __all__ = [
@@ -69,400 +90,6 @@ __all__ = [
     "Trend",
     "UpsertOutcome",
 ]
-
-Direction = Literal["Inbound", "Outbound"]
-Side = Literal["internal", "external"]
-SectionKind = Literal["transcript", "title", "summary", "highlight", "next_step", "bulleted_summary", "notes"]
-GroupBy = Literal["owner", "external_number", "direction", "day", "week"]
-RecordingState = Literal["pending", "indexed", "not_analysed", "failed"]
-UpsertOutcome = Literal["inserted", "updated", "unchanged", "stale"]
-
-MAX_SEARCH_LIMIT = 50
-MAX_SNIPPETS_PER_CALL = 5
-
-
-# --- ranges and coverage ---------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class DateRange:
-    """A half-open UTC range: `start <= t < end`."""
-
-    start: datetime
-    end: datetime
-
-
-@dataclass(frozen=True)
-class Coverage:
-    """How complete the library is for a range. Attach it to every cross-call answer.
-
-    `recorded` counts the recordings known in the range (from the call log, or from events); `indexed` of them are
-    in the library; `pending` wait for RingSense to finish its analysis (retried with backoff); `not_analysed` were
-    never analysed (RingSense gave up, or the owner has no licence); `failed` hit another error and will be retried.
-    `unsynced` lists the parts of the range the call log has not been read for: calls there are unknown.
-    `whole_library` is set when the caller gave no start (a search over every indexed call): the range then runs
-    from the library's first known call or synced day, and nothing before it has been read.
-    """
-
-    date_from: datetime
-    date_to: datetime
-    recorded: int
-    indexed: int
-    pending: int
-    not_analysed: int
-    failed: int
-    unsynced: tuple[DateRange, ...] = ()
-    last_sync: datetime | None = None
-    last_event: datetime | None = None
-    whole_library: bool = False
-
-    @property
-    def complete(self) -> bool:
-        """True when every recording in the range is indexed and the whole range has been synced. A whole-library
-        coverage with an empty range (nothing synced, or nothing before `date_to`) knows nothing: not complete."""
-        if self.whole_library and self.date_from >= self.date_to:
-            return False
-        return not self.unsynced and self.indexed >= self.recorded and not (self.pending or self.failed)
-
-    def describe(self, now: datetime | None = None) -> str:
-        """One sentence for a person or a model, e.g.
-        "412 of 430 recorded calls indexed; 18 pending analysis; last sync 3 min ago" (see `coverage_text`)."""
-        return coverage_text.describe(self, now or datetime.now(UTC))
-
-
-# --- calls -----------------------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class CallRef:
-    """A stored recording's metadata: enough to list it and to drill in with `record_id` / `session_id`.
-
-    `owner_name` and `external_number` may be None (not in the insights, and the call log was not read for it).
-    `ai_score` is RingSense's 0–10 score as a number (None when absent or not numeric).
-    """
-
-    record_id: str
-    session_id: str | None
-    domain: str
-    title: str
-    started_at: datetime | None
-    duration_seconds: float | None
-    direction: Direction | None
-    owner_extension_id: str | None
-    owner_name: str | None
-    external_number: str | None
-    ai_score: float | None
-    sentiment: str | None
-
-
-@dataclass(frozen=True)
-class StoredCall:
-    """One recording as the library holds it: the exact `RecordingInsights` the API sent, rebuilt from disk."""
-
-    call: CallRef
-    insights: RecordingInsights
-    last_modified_time: datetime | None
-    indexed_at: datetime
-    source: Literal["sync", "event"]
-
-
-# --- search ----------------------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class CallFilters:
-    """Filters shared by search (and, where they make sense, next steps and stats). None means "any".
-
-    - `speaker`: words of a speaker's name ("dana", "karen halvorsen"); transcript matches are limited to what
-      that speaker said (the AI sections are not attributed to one speaker, so they are left out).
-    - `speaker_side`: "internal" (people of the account) or "external" (customers, partners…); same effect.
-    - `phone_number`: digits, with or without "+"; matches the end of any party's number (so "0142" works).
-    - `owner`: the owner's extension id, or words of the owner's name.
-    - `min_score` / `max_score`: RingSense AI score, 0–10 inclusive; calls without a score are left out.
-    """
-
-    date_from: datetime | None = None
-    date_to: datetime | None = None
-    speaker: str | None = None
-    speaker_side: Side | None = None
-    direction: Direction | None = None
-    phone_number: str | None = None
-    owner: str | None = None
-    min_score: float | None = None
-    max_score: float | None = None
-    domain: str | None = None
-
-
-@dataclass(frozen=True)
-class SearchQuery:
-    """A full-text search. `text` is the user query language (see `server.library.query`):
-
-    words (all must appear), `"exact phrases"`, `OR` between words or phrases, `-word` / `-"phrase"` to exclude,
-    `prefix*`. An empty `text` with filters lists the matching calls newest first.
-
-    `cursor` is the `next_cursor` of the previous page of the same query; a cursor from another query is refused.
-    `limit` is 1–50 calls per page; `snippets_per_call` 0–5.
-    """
-
-    text: str
-    filters: CallFilters = field(default_factory=CallFilters)
-    limit: int = 10
-    snippets_per_call: int = 3
-    cursor: str | None = None
-
-
-@dataclass(frozen=True)
-class Snippet:
-    """A quoted piece of a call around matched words.
-
-    `text` is plain call content (untrusted: mark it as the tools do); `marks` are `[start, end)` character offsets
-    of the matched words in `text`. `text` may start or end with "…" where it was cut. `speaker` is the display
-    name ("Unknown caller 1" for a speaker RingSense did not name); None for sections without a speaker.
-    """
-
-    section: SectionKind
-    text: str
-    marks: tuple[tuple[int, int], ...]
-    speaker: str | None = None
-    speaker_side: Side | None = None
-    start_seconds: float | None = None
-
-    def marked(self, before: str = "**", after: str = "**") -> str:
-        """`text` with every matched span wrapped in `before`/`after`."""
-        out, last = [], 0
-        for start, end in self.marks:
-            out += [self.text[last:start], before, self.text[start:end], after]
-            last = end
-        out.append(self.text[last:])
-        return "".join(out)
-
-
-@dataclass(frozen=True)
-class SearchHit:
-    """One matching call; `rank` is higher for better matches (comparable within one answer only)."""
-
-    call: CallRef
-    rank: float
-    snippets: tuple[Snippet, ...]
-
-
-@dataclass(frozen=True)
-class SearchPage:
-    """A page of ranked calls. `total_calls` counts every match; `next_cursor` is None on the last page."""
-
-    hits: tuple[SearchHit, ...]
-    total_calls: int
-    next_cursor: str | None
-    coverage: Coverage
-
-
-# --- next steps ------------------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class NextStepsQuery:
-    """Every next step of the calls recorded in `[date_from, date_to)`, grouped by owner or by call.
-
-    `owner` narrows to one owner (extension id or words of the name). `limit` caps the next steps returned
-    (the groups are cut, `truncated` says so); None returns all.
-    """
-
-    date_from: datetime
-    date_to: datetime
-    group_by: Literal["owner", "call"] = "owner"
-    owner: str | None = None
-    direction: Direction | None = None
-    limit: int | None = None
-
-
-@dataclass(frozen=True)
-class NextStep:
-    """One next step. `evidence` is the transcript line said at `start_seconds` (untrusted call content), when
-    there is one. `due` is the deadline as said ("by Friday", "Thursday, June 12"), `due_date` its date when it
-    could be worked out from the call's date."""
-
-    call: CallRef
-    text: str
-    speaker: str | None
-    speaker_side: Side | None
-    start_seconds: float | None
-    evidence: str | None
-    evidence_speaker: str | None
-    due: str | None
-    due_date: date | None
-
-
-@dataclass(frozen=True)
-class NextStepGroup:
-    """Next steps of one owner (`key` = extension id, `label` = name) or one call (`key` = record id, `label` =
-    title), oldest call first."""
-
-    key: str
-    label: str
-    steps: tuple[NextStep, ...]
-
-
-@dataclass(frozen=True)
-class NextStepsResult:
-    groups: tuple[NextStepGroup, ...]
-    total: int
-    truncated: bool
-    coverage: Coverage
-
-
-# --- stats -----------------------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class StatsQuery:
-    """Aggregates over the calls recorded in `[date_from, date_to)`, one row per `group_by` value.
-
-    `day` and `week` (ISO weeks, Monday first) rows come in time order, including empty periods; the other
-    groupings come busiest first.
-    """
-
-    date_from: datetime
-    date_to: datetime
-    group_by: GroupBy = "owner"
-    owner: str | None = None
-    direction: Direction | None = None
-    phone_number: str | None = None
-    domain: str | None = None
-
-
-@dataclass(frozen=True)
-class Trend:
-    """How a group moved. `basis` "halves": the second half of the range against the first (owner, number,
-    direction); "previous": this period against the one before (day, week). `score_change` is in AI-score points;
-    `direction` reads the score when there is one, else the call count."""
-
-    basis: Literal["halves", "previous"]
-    calls_change: int
-    score_change: float | None
-    direction: Literal["up", "down", "flat"]
-
-
-@dataclass(frozen=True)
-class StatsRow:
-    """One group. `talk_seconds` sums recording durations; `avg_score` averages the `scored_calls` that have an
-    AI score; `sentiment` counts calls by RingSense sentiment (`Positive`, `Neutral`, `Negative`, others as sent)."""
-
-    key: str
-    label: str
-    calls: int
-    talk_seconds: float
-    scored_calls: int
-    avg_score: float | None
-    sentiment: Mapping[str, int]
-    trend: Trend | None
-
-
-@dataclass(frozen=True)
-class StatsResult:
-    group_by: GroupBy
-    rows: tuple[StatsRow, ...]
-    totals: StatsRow
-    coverage: Coverage
-
-
-# --- status ----------------------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class MonthCoverage:
-    month: str  # "2026-11"
-    recorded: int
-    indexed: int
-    pending: int
-
-
-@dataclass(frozen=True)
-class LibraryStatus:
-    """What `ringsense-mcp library status` and the `ringsense://library/status` resource show."""
-
-    backend: str  # "sqlite"
-    location: str  # the database file (or a redacted URL for a server backend)
-    schema_version: int
-    size_bytes: int
-    calls: int
-    pending: int
-    not_analysed: int
-    failed: int
-    last_sync: datetime | None
-    last_event: datetime | None
-    synced: tuple[DateRange, ...]
-    by_month: tuple[MonthCoverage, ...]
-
-
-# --- the write side: what ingest hands to a backend ------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class IndexedSection:
-    """Text a backend indexes for full-text search, with who said it.
-
-    `slot` 0 holds the AI sections and the title (no speaker); slots 1… hold one speaker's transcript each
-    (`speaker` = the words of the name, `side` internal/external), with lines separated by newlines.
-    """
-
-    slot: int
-    text: str
-    speaker: str = ""
-    side: Side | None = None
-
-
-@dataclass(frozen=True)
-class NextStepRow:
-    """A next step as ingest extracted it (see `NextStep` for the meaning of the fields)."""
-
-    position: int
-    text: str
-    speaker: str | None
-    speaker_side: Side | None
-    start_seconds: float | None
-    evidence: str | None
-    evidence_speaker: str | None
-    due: str | None
-    due_date: date | None
-
-
-@dataclass(frozen=True)
-class CallDocument:
-    """One recording ready to store, built by `server.library.ingest` from a `RecordingInsights`.
-
-    `insights_json` is the JSON the model was parsed from, or the model's own JSON (a backend may compress it);
-    `RecordingInsights.model_validate_json` rebuilds the same model from it. `numbers` are the digits of every
-    party's phone number (for the phone filter).
-    """
-
-    call: CallRef
-    last_modified_time: datetime | None
-    insights_json: bytes
-    sections: tuple[IndexedSection, ...]
-    next_steps: tuple[NextStepRow, ...]
-    numbers: tuple[str, ...]
-    speakers: str  # every speaker's name, for the owner/speaker filters
-    utterances: int
-    transcript_chars: int
-    source: Literal["sync", "event"]
-
-
-@dataclass(frozen=True)
-class RecordingEntry:
-    """A recording the call log (or an event) says exists, and where the library stands with it."""
-
-    domain: str
-    record_id: str
-    session_id: str | None
-    started_at: datetime
-    direction: Direction | None = None
-    owner_extension_id: str | None = None
-    external_number: str | None = None
-    numbers: tuple[str, ...] = ()
-    state: RecordingState = "pending"
-    attempts: int = 0
-    retry_at: datetime | None = None
-    last_error: str | None = None
 
 
 # --- the protocols ---------------------------------------------------------------------------------------------
