@@ -13,7 +13,9 @@ import pytest
 
 from server.library.sqlite import SqliteStore
 from server.library.store import LibraryStore
-from server.library.sync import BUSY_ELSEWHERE, LEASE, WORKERS, SyncProgress, catch_up, sync_gap, sync_range
+from server.library.sync import SyncProgress, catch_up, sync_gap, sync_range
+from server.library.sync_pipeline import WORKERS
+from server.library.sync_run import BUSY_ELSEWHERE, LEASE
 from server.ringsense import JWTCredentials, RingSenseClient
 from server.sandbox import SANDBOX_CLIENT_ID, SANDBOX_CLIENT_SECRET, SandboxPlatform, create_sandbox_app
 from server.sandbox.samples import Dataset, SampleCall, SampleRecording
