@@ -1,11 +1,11 @@
-"""The PostgreSQL backend of the call library: the store, its connection pool, its error messages and its writes.
+"""The PostgreSQL backend of the call library: the store, its connection pool and its writes.
 
 Chosen by `RINGSENSE_DATABASE_URL=postgresql://…` (see docs/library.md and docs/deploy.md); several servers
 share one database. The same store interface and the same answers as the SQLite backend: the query checks,
 cursors, snippets, grouping and aggregation are the backend-neutral halves in `queries.py` and `snippets.py`, and
 the reads both backends run with the same SQL (next steps, stats, coverage, stored calls, status) are in
 `sql_reads.py`. The schema and its migrations are in `postgres_schema.py`, the search statement in
-`postgres_text.py`.
+`postgres_text.py`, the connection settings and the driver-error messages in `postgres_connect.py`.
 
 In the database, in a schema of its own (`ringsense`, so it can share a database with other applications):
 `calls`, `call_json` (the insights JSON, zlib-compressed), `call_text` (the full-text index: a `tsvector` per call
@@ -33,16 +33,23 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any, TypeVar
-from urllib.parse import urlsplit
 
 import psycopg
 import psycopg.errors
-from psycopg.abc import Buffer
-from psycopg.types.string import StrDumperUnknown
 from psycopg_pool import AsyncConnectionPool, PoolTimeout
 
 from . import queries
 from .errors import LibraryError, LibraryUnavailableError, LibraryWriteError
+from .postgres_connect import (
+    CONNECT_TIMEOUT,
+    RETRYABLE,
+    Connection,
+    configure,
+    connect_error,
+    drop_library,
+    redact_url,
+    unavailable,
+)
 from .postgres_schema import MIGRATIONS, SCHEMA, SCHEMA_VERSION, migrate
 from .postgres_text import search_sql, tsvector_parts
 from .sql_reads import WIDTH, Dialect, SqlReads, call_ref
@@ -72,9 +79,7 @@ T = TypeVar("T")
 POOL_MIN = 1
 POOL_MAX = 8  # per process; a team's replicas together need replicas × this under max_connections
 POOL_TIMEOUT = 5.0  # seconds a query waits for a connection before the user hears "not answering"
-CONNECT_TIMEOUT = 5  # seconds libpq waits for the server (whole seconds, at least 2)
 RECONNECT_WINDOW = 10.0  # seconds the pool keeps retrying a lost server in the background
-STATEMENT_TIMEOUT_MS = 30_000  # no query of the library takes near this; a runaway one is stopped
 RETRIES = 3  # serialization failures and deadlocks are retried; they are normal under concurrency
 ZLIB_LEVEL = 2  # as the SQLite backend: level 6 made blobs 10% smaller for 2.3× the CPU
 
@@ -99,76 +104,7 @@ def _utc(moment: datetime | None) -> datetime | None:
     return None if moment is None else moment.astimezone(UTC)
 
 
-def redact_url(url: str) -> str:
-    """The URL without its password or query, for status output and messages: `postgresql://user@host:5432/db`."""
-    try:
-        parts = urlsplit(url)
-        host = parts.hostname or "localhost"
-        port = f":{parts.port}" if parts.port else ""
-    except ValueError:
-        return "postgresql://(unparseable URL)"
-    user = f"{parts.username}@" if parts.username else ""
-    host = f"[{host}]" if ":" in host else host
-    return f"{parts.scheme}://{user}{host}{port}{parts.path}"
-
-
-# --- errors ----------------------------------------------------------------------------------------------------
-
-_RETRYABLE = (psycopg.errors.SerializationFailure, psycopg.errors.DeadlockDetected)
-
-
-def _unavailable(error: BaseException, where: str) -> LibraryUnavailableError:
-    """The user's message for a driver error: what is wrong and what to do, never the driver's own text."""
-    return LibraryUnavailableError(
-        f"The call library's PostgreSQL database at {where} is unavailable: {_reason(error)}."
-    )
-
-
-def _reason(error: BaseException) -> str:
-    # A failed connection has no SQLSTATE: libpq's text is read here to tell the cases apart (never shown).
-    failure = str(error).lower() if isinstance(error, psycopg.OperationalError) and error.sqlstate is None else ""
-    if isinstance(error, psycopg.errors.InvalidCatalogName) or ("database" in failure and "does not exist" in failure):
-        return "the database does not exist. Create it (createdb), or fix the database name in RINGSENSE_DATABASE_URL"
-    if isinstance(error, psycopg.errors.InvalidAuthorizationSpecification | psycopg.errors.InvalidPassword) or any(
-        sign in failure for sign in ("password", "role", "authentication", "pg_hba")
-    ):
-        return "it refused the user name or password. Check the credentials in RINGSENSE_DATABASE_URL"
-    if isinstance(error, psycopg.errors.InsufficientPrivilege):
-        return (
-            f"the database user may not create or use the `{SCHEMA}` schema. Grant it CREATE on the database, or "
-            f"create the schema `{SCHEMA}` owned by that user"
-        )
-    if isinstance(error, psycopg.errors.QueryCanceled):
-        return "a query took longer than the library allows. Try a narrower date range or a more specific search"
-    if isinstance(error, psycopg.errors.DiskFull | psycopg.errors.ReadOnlySqlTransaction):
-        return "it cannot write (the disk is full, or this is a read-only replica)"
-    if isinstance(error, PoolTimeout | psycopg.OperationalError):
-        return (
-            "it is not answering. Check that PostgreSQL is running and reachable and that RINGSENSE_DATABASE_URL "
-            "is right; tools about a single call keep working meanwhile"
-        )
-    return f"it could not answer ({type(error).__name__}). If it persists, check the PostgreSQL server's log"
-
-
 # --- opening ---------------------------------------------------------------------------------------------------
-
-
-class _NulFreeStrDumper(StrDumperUnknown):
-    """Strings without NUL characters, which PostgreSQL text cannot hold (SQLite can): hostile call content may
-    carry them. The stored call keeps them (its JSON is bytes); the listed columns and filters drop them."""
-
-    def dump(self, obj: str) -> Buffer | None:
-        return super().dump(obj.replace("\x00", "") if "\x00" in obj else obj)
-
-
-async def _configure(connection: psycopg.AsyncConnection[Any]) -> None:
-    connection.adapters.register_dumper(str, _NulFreeStrDumper)
-    # The library's schema first; UTC so times come back as the SQLite backend gives them.
-    await connection.execute(
-        "SELECT set_config('search_path', %s, false), set_config('TimeZone', 'UTC', false), "
-        "set_config('statement_timeout', %s, false)",
-        (f"{SCHEMA}, public", str(STATEMENT_TIMEOUT_MS)),
-    )
 
 
 async def open_store(
@@ -190,7 +126,7 @@ async def open_store(
         max_size=max_size,
         timeout=pool_timeout,
         open=False,
-        configure=_configure,
+        configure=configure,
         check=AsyncConnectionPool.check_connection,  # a server restarted since: stale connections are replaced
         # The pool retries a lost server with doubling delays; giving up after RECONNECT_WINDOW makes the next
         # request try at once, so a returning server is used within seconds, not after minutes of backoff.
@@ -207,30 +143,9 @@ async def open_store(
         raise
     except (psycopg.Error, PoolTimeout) as error:
         await pool.close()
-        cause = await _connect_error(url) if isinstance(error, PoolTimeout) else error
-        raise _unavailable(cause, where) from None
+        cause = await connect_error(url) if isinstance(error, PoolTimeout) else error
+        raise unavailable(cause, where) from None
     return PostgresStore(url, pool)
-
-
-async def drop_library(url: str) -> None:
-    """Delete the library's schema and everything in it (`ringsense-mcp library forget`). Servers still running
-    recreate it empty on their next start. Raises LibraryUnavailableError like `open_store`."""
-    try:
-        async with await psycopg.AsyncConnection.connect(url, connect_timeout=CONNECT_TIMEOUT) as connection:
-            await connection.execute(f"DROP SCHEMA IF EXISTS {SCHEMA} CASCADE")
-    except psycopg.Error as error:
-        raise _unavailable(error, redact_url(url)) from None
-
-
-async def _connect_error(url: str) -> BaseException:
-    """Why the pool could not connect (it only says "timed out"): one direct attempt tells refused credentials
-    or a missing database from a server that is down."""
-    try:
-        connection = await psycopg.AsyncConnection.connect(url, connect_timeout=CONNECT_TIMEOUT)
-    except psycopg.Error as error:
-        return error
-    await connection.close()
-    return PoolTimeout()
 
 
 # The later lastModifiedTime wins: a stored row is replaced only when it is older; a missing time counts as the
@@ -253,8 +168,6 @@ _UPSERT_CALL = """INSERT INTO calls AS c (domain, record_id, session_id, title, 
 
 
 # --- the store -------------------------------------------------------------------------------------------------
-
-Connection = psycopg.AsyncConnection[Any]
 
 _DIALECT = Dialect(
     mark="%s",
@@ -351,11 +264,11 @@ class PostgresStore(SqlReads):
                         return await work(connection)
                     async with connection.transaction():
                         return await work(connection)
-            except _RETRYABLE as error:
+            except RETRYABLE as error:
                 if attempt == RETRIES - 1:
-                    raise _unavailable(error, self.location) from None
+                    raise unavailable(error, self.location) from None
             except (psycopg.Error, PoolTimeout) as error:
-                raise _unavailable(error, self.location) from None
+                raise unavailable(error, self.location) from None
         raise AssertionError("unreachable")  # pragma: no cover - the loop returns or raises
 
     async def _all(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
