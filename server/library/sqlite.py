@@ -1,4 +1,4 @@
-"""The SQLite backend of the call library: the store, its connections and its writes.
+"""The SQLite backend of the call library: the store and its writes (its connections are in `sqlite_connect.py`).
 
 On disk (see docs/library.md): `calls` (one narrow row per recording), `call_json` (its insights JSON,
 zlib-compressed, apart so that scans of `calls` stay small), a contentless FTS5 table `call_text` (the index only:
@@ -18,9 +18,7 @@ so a long sync never holds up a search.
 from __future__ import annotations
 
 import heapq
-import os
 import sqlite3
-import threading
 import time
 import zlib
 from collections.abc import Callable, Sequence
@@ -33,10 +31,11 @@ import anyio.to_thread
 import pydantic_core
 
 from . import queries
-from .errors import LibraryError, LibrarySchemaError, LibraryUnavailableError, LibraryWriteError
+from .errors import LibraryError, LibraryUnavailableError, LibraryWriteError
 from .ingest import build_document, parse_insights
 from .sql_reads import CALL_COLUMNS, Dialect, SqlReads, call_ref
-from .sqlite_schema import MIGRATIONS, SCHEMA_VERSION, migrate
+from .sqlite_connect import BUSY_TIMEOUT_MS, SqliteConnection, busy, open_sync
+from .sqlite_schema import MIGRATIONS, SCHEMA_VERSION
 from .sqlite_text import SLOT_BITS, search_sql
 from .store import (
     CallDocument,
@@ -51,7 +50,6 @@ __all__ = ["BUSY_TIMEOUT_MS", "MIGRATIONS", "SCHEMA_VERSION", "SqliteStore", "op
 
 T = TypeVar("T")
 
-BUSY_TIMEOUT_MS = 5_000  # SQLite's own wait for a lock, per statement
 BUSY_RETRY_TOTAL = 30.0  # then our retries, in seconds, before a user hears "busy"
 ZLIB_LEVEL = 2  # level 6 made blobs 10% smaller for 2.3× the CPU (docs/benchmarks.md): ingest speed matters more
 
@@ -92,59 +90,6 @@ def _write_error(document: CallDocument, error: Exception) -> LibraryWriteError:
     )
 
 
-def _busy(error: sqlite3.OperationalError) -> bool:
-    text = str(error).lower()
-    return "locked" in text or "busy" in text
-
-
-class _Connection:
-    """One sqlite3 connection used from worker threads, one statement batch at a time."""
-
-    def __init__(self, path: Path) -> None:
-        self.lock = threading.Lock()
-        self.limiter = anyio.CapacityLimiter(1)
-        self.db = sqlite3.connect(path, timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None, check_same_thread=False)
-        self.db.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
-        self.db.execute("PRAGMA foreign_keys = ON")
-        self.db.execute("PRAGMA synchronous = NORMAL")  # with WAL: durable across a process crash
-        # The owner filter compares folded name words, as PostgreSQL's `owner_words` column holds them: SQLite's
-        # lower() folds ASCII only, so "jose" would miss José.
-        self.db.create_function("name_words", 1, queries.spaced_name_words, deterministic=True)
-
-    def close(self) -> None:
-        with self.lock:
-            self.db.close()
-
-
-def _create_private(path: Path) -> None:
-    """Create the directory (0700) and the database file (0600) before SQLite does, so no one else can read it.
-    SQLite creates the -wal and -shm files with the database file's permissions."""
-    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-    fd = os.open(path, os.O_CREAT | os.O_RDWR, 0o600)
-    os.close(fd)
-    os.chmod(path, 0o600)
-
-
-def _open_sync(path: Path) -> tuple[_Connection, _Connection]:
-    _create_private(path)
-    try:
-        writer = _Connection(path)
-        if writer.db.execute("PRAGMA journal_mode = WAL").fetchone()[0].lower() != "wal":
-            raise LibraryUnavailableError(f"The call library at {path} cannot use write-ahead logging.")
-        migrate(writer.db, path)
-        reader = _Connection(path)
-    except sqlite3.DatabaseError as error:
-        if isinstance(error, sqlite3.OperationalError) and _busy(error):
-            raise LibraryUnavailableError(
-                "The call library is busy (another ringsense-mcp is writing to it); try again in a moment."
-            ) from None
-        raise LibrarySchemaError(
-            f"{path} is not a ringsense-mcp call library (or it is damaged). Move it away, or delete it with "
-            "`ringsense-mcp library forget`."
-        ) from None
-    return writer, reader
-
-
 async def open_store(path: Path) -> SqliteStore:
     """Open (creating and migrating as needed) the library at `path`.
 
@@ -152,7 +97,7 @@ async def open_store(path: Path) -> SqliteStore:
     file cannot be opened.
     """
     try:
-        writer, reader = await anyio.to_thread.run_sync(_open_sync, path)
+        writer, reader = await anyio.to_thread.run_sync(open_sync, path)
     except OSError as error:
         raise LibraryUnavailableError(
             f"The call library at {path} cannot be opened ({error.strerror or type(error).__name__}). Check the "
@@ -167,7 +112,7 @@ class SqliteStore(SqlReads):
     backend = "sqlite"
     dialect = _DIALECT
 
-    def __init__(self, path: Path, writer: _Connection, reader: _Connection) -> None:
+    def __init__(self, path: Path, writer: SqliteConnection, reader: SqliteConnection) -> None:
         self.path = path
         self.location = str(path)
         self._writer = writer
@@ -177,12 +122,12 @@ class SqliteStore(SqlReads):
 
     # -- plumbing ----------------------------------------------------------------------------------------------
 
-    async def _run(self, connection: _Connection, work: Callable[[sqlite3.Connection], T], *, write: bool) -> T:
+    async def _run(self, connection: SqliteConnection, work: Callable[[sqlite3.Connection], T], *, write: bool) -> T:
         if self._closed:
             raise LibraryUnavailableError("The call library is closed.")
         return await anyio.to_thread.run_sync(self._blocking, connection, work, write, limiter=connection.limiter)
 
-    def _blocking(self, connection: _Connection, work: Callable[[sqlite3.Connection], T], write: bool) -> T:
+    def _blocking(self, connection: SqliteConnection, work: Callable[[sqlite3.Connection], T], write: bool) -> T:
         deadline = time.monotonic() + BUSY_RETRY_TOTAL
         delay = 0.05
         while True:
@@ -200,7 +145,7 @@ class SqliteStore(SqlReads):
                     db.execute("COMMIT")
                     return result
             except sqlite3.OperationalError as error:
-                if not _busy(error) or time.monotonic() + delay > deadline:
+                if not busy(error) or time.monotonic() + delay > deadline:
                     raise self._unavailable(error) from None
                 time.sleep(delay)  # in a worker thread: the event loop keeps running
                 delay = min(delay * 2, 1.0)
@@ -210,7 +155,7 @@ class SqliteStore(SqlReads):
                 raise self._unavailable(error) from None
 
     def _unavailable(self, error: sqlite3.Error) -> LibraryUnavailableError:
-        if isinstance(error, sqlite3.OperationalError) and _busy(error):
+        if isinstance(error, sqlite3.OperationalError) and busy(error):
             return LibraryUnavailableError(
                 "The call library stayed busy (another ringsense-mcp is writing to it); try again in a moment."
             )
