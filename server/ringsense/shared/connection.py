@@ -8,6 +8,7 @@ has resumed. No message shows the URL's password.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import logging
 import time
@@ -122,9 +123,16 @@ class SharedRedis:
             result = await operation(self.client)
         except (RedisError, OSError) as error:
             self.failed(what, error)
+            await self._drop_idle_connections()
             return fallback
         self.succeeded()
         return result
+
+    async def _drop_idle_connections(self) -> None:
+        """Close the pool's idle connections: after Redis restarts each one is dead, and found out one use at a
+        time they would each start another retry interval of working alone. They reconnect on next use."""
+        with contextlib.suppress(RedisError, OSError):
+            await self.client.connection_pool.disconnect(inuse_connections=False)
 
     def failed(self, what: str, error: BaseException) -> None:
         """Record a failure: warn once per outage, and do not try again for the retry interval."""
