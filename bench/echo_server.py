@@ -16,6 +16,7 @@ import httpx
 
 from server.app import build_server
 from server.config import load_settings
+from server.heap import settle_after_start
 from server.logs import configure_logging
 
 
@@ -44,6 +45,7 @@ def main() -> int:
         response.raise_for_status()
         return len(response.content)
 
+    settle_after_start()  # as `ringsense-mcp serve` does
     server.run()
     return 0
 

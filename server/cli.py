@@ -251,8 +251,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         return run_events(settings, domains=parse_domains(args.domain), as_json=args.json)
 
     from .app import build_server
+    from .heap import settle_after_start
 
     server = build_server(settings, log_level=args.log_level)
+    settle_after_start()
     if args.transport == "http":
         from .http import serve_http
 
