@@ -92,7 +92,10 @@ def _insights(
         backchannel_rate=0.3,
         placeholders=dates,
     )
-    speaker_ids = {"rep": f"p-{session_id[-8:]}-1", "cust": f"p-{session_id[-8:]}-2"}
+    # Speaker ids are the call's telephony party ids (docs: "the call party ID assigned by the telephony system"),
+    # `p-<session id without s->-<n>`, as in the dataset's calls.
+    party = session_id.removeprefix("s-")
+    speaker_ids = {"rep": f"p-{party}-1", "cust": f"p-{party}-2"}
     duration_ms = math.ceil((utterances[-1].end + rng.uniform(1.5, 4.0)) * 1000)
     full = recording_insights(
         title=title,

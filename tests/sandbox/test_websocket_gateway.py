@@ -220,6 +220,9 @@ async def test_a_new_call_reaches_the_call_log_and_only_subscribers_of_its_domai
     assert event["body"]["eventType"] == "Create" and event["body"]["rsRecordUri"]
     sessions = {record["telephonySessionId"] for record in log.json()["records"]}
     assert answer["sourceSessionId"] in sessions and rcx["sourceSessionId"] not in sessions
+    # Speakers are named by the session's party ids (`p-<session id without s->-<n>`), as RingSense names them.
+    party = rcx["sourceSessionId"].removeprefix("s-")
+    assert {s["speakerId"] for s in event["body"]["speakerInfo"]} == {f"p-{party}-1", f"p-{party}-2"}
 
 
 @pytest.mark.parametrize(
