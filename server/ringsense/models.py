@@ -12,6 +12,9 @@ The RingSense API is in beta and its docs and OpenAPI spec disagree, so these mo
 - One malformed unit (say a transcript line without `text`) is skipped and described in `warnings`; it never
   fails the whole response.
 
+`from_body` decodes a body of exactly the documented shape fast (`fastwire`, msgspec) into the data these models
+would validate anyway, and leaves any other body to the tolerant path: the result is the same either way.
+
 API response models are kept apart from the tools' output models. The permission-check and call-log models live
 in `platform_models` and are re-exported here, so `server.ringsense.models` stays the one place to import from.
 """
@@ -176,12 +179,18 @@ class Insights(WireModel):
         if not isinstance(data, dict) or "present" in data:
             return data  # already normalised (e.g. a model instance re-validated)
         parsed: dict[str, Any] = {"other": {}, "present": [], "warnings": []}
-        lines: list[Any] = []
+        transcript: list[list[Any] | Transcript] = []  # the lines under each spelling, in wire order
         where = "insights.Transcript"
         for raw_key, units in data.items():
             kind = _KIND_BY_FOLDED_NAME.get(str(raw_key).lower())
             if units is None:
                 units = []
+            if kind == InsightType.TRANSCRIPT and isinstance(units, list | Transcript):
+                # Held in columns (see .transcript): one model per line made a cached response ~760 GC objects.
+                transcript.append(units)
+                where = f"insights.{raw_key}"
+                parsed["present"].append(kind)
+                continue
             if not isinstance(units, list):
                 parsed["warnings"].append(f"insights.{raw_key}: expected a list, got {type(units).__name__}")
                 continue
@@ -189,15 +198,15 @@ class Insights(WireModel):
                 parsed["other"][str(raw_key)] = units
                 parsed["present"].append(str(raw_key))
                 continue
-            if kind == InsightType.TRANSCRIPT:
-                # Held in columns (see .transcript): one model per line made a cached response ~760 GC objects.
-                lines += units
-                where = f"insights.{raw_key}"
-            else:
-                parsed[kind] = parsed.get(kind, []) + _units(_UNIT_MODELS[kind], units, f"insights.{raw_key}", parsed)
+            parsed[kind] = parsed.get(kind, []) + _units(_UNIT_MODELS[kind], units, f"insights.{raw_key}", parsed)
             parsed["present"].append(kind)
-        if lines:
-            parsed[InsightType.TRANSCRIPT] = Transcript.from_wire(lines, where=where, warnings=parsed["warnings"])
+        if len(transcript) == 1 and isinstance(transcript[0], Transcript):
+            if transcript[0]:  # built from the wire already (see .fastwire)
+                parsed[InsightType.TRANSCRIPT] = transcript[0]
+        else:
+            lines = [line for part in transcript for line in (part.to_wire() if isinstance(part, Transcript) else part)]
+            if lines:
+                parsed[InsightType.TRANSCRIPT] = Transcript.from_wire(lines, where=where, warnings=parsed["warnings"])
         summary = parsed.get(InsightType.SUMMARY)
         if summary:
             parsed["summary_timing"] = "ordinal" if _looks_ordinal(summary) else "seconds"
@@ -290,12 +299,27 @@ class SharedResponse(WireModel):
     def from_body(cls, body: bytes) -> Self:
         """Parse a response body (JSON bytes) and remember its size. Raises ValueError for a body that is not a
         JSON object, ValidationError for one of the wrong shape."""
+        fast = cls._decode_documented(body)
+        if fast is not None:
+            try:
+                parsed = cls.model_validate(fast)
+            except ValidationError:
+                pass  # raised below, by the tolerant path, with the very input and message it always had
+            else:
+                parsed._wire_bytes = len(body)
+                return parsed
         data = pydantic_core.from_json(body)
         if not isinstance(data, dict):
             raise ValueError(f"expected a JSON object, got {type(data).__name__}")
         parsed = cls.model_validate(data)
         parsed._wire_bytes = len(body)
         return parsed
+
+    @classmethod
+    def _decode_documented(cls, body: bytes) -> dict[str, Any] | None:
+        """The data to validate when `body` is of exactly the documented shape, decoded fast; None to parse it
+        the tolerant way (always, unless a subclass has a fast decoder)."""
+        return None
 
 
 class RecordingInsights(SharedResponse):
@@ -315,6 +339,12 @@ class RecordingInsights(SharedResponse):
     speaker_info: list[SpeakerInfo] = Field(default_factory=list)
     insights: Insights = Field(default_factory=Insights)
     warnings: list[str] = Field(default_factory=list, description="Problems skipped while parsing.")
+
+    @classmethod
+    def _decode_documented(cls, body: bytes) -> dict[str, Any] | None:
+        from . import fastwire  # here, not at the top: msgspec stays out of start-up until a first response
+
+        return fastwire.decode_recording(body)
 
     @field_validator("source_record_id", "source_session_id", "owner_extension_id", mode="before")
     @classmethod
@@ -364,6 +394,12 @@ class SessionInsights(SharedResponse):
     records: list[RecordingInsights] = Field(default_factory=list)
     paging: Paging = Field(default_factory=Paging)
     warnings: list[str] = Field(default_factory=list)
+
+    @classmethod
+    def _decode_documented(cls, body: bytes) -> dict[str, Any] | None:
+        from . import fastwire  # here, not at the top: msgspec stays out of start-up until a first response
+
+        return fastwire.decode_session(body)
 
     @model_validator(mode="before")
     @classmethod

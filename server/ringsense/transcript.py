@@ -128,12 +128,7 @@ class Transcript(Sequence[TranscriptUnit]):
             texts = list(map(_TEXT, valid))
             starts = array("d", map(_START, valid))
             ends = array("d", map(_END, valid))
-        transcript = cls.__new__(cls)
-        one_each = dict(zip(ids, ids, strict=True))  # one string object per speaker, not per line
-        transcript._speaker_ids = tuple(map(one_each.__getitem__, ids))
-        transcript._texts = tuple(texts)
-        transcript._starts = starts
-        transcript._ends = ends
+        transcript = cls.from_columns(ids, texts, starts, ends)
         raw = kept if columns is not None else [line if isinstance(line, dict) else {} for line in kept]
         extras = None
         if not _KNOWN_KEYS.issuperset(set().union(*raw)):  # one pass in C; lines with more fields are rare
@@ -143,6 +138,29 @@ class Transcript(Sequence[TranscriptUnit]):
                 if not _KNOWN_KEYS.issuperset(line)
             }
         transcript._extras = extras
+        return transcript
+
+    @classmethod
+    def from_columns(
+        cls,
+        speaker_ids: list[Any],
+        texts: list[str],
+        starts: array[float],
+        ends: array[float],
+        *,
+        absent: object = None,
+    ) -> Self:
+        """Lines given a column at a time, each column one entry per line, already checked: speaker ids are
+        strings, None, or `absent` (a decoder's marker for a missing id, read as None); times are finite."""
+        transcript = cls.__new__(cls)
+        one_each = dict(zip(speaker_ids, speaker_ids, strict=True))  # one string object per speaker, not per line
+        if absent is not None and absent in one_each:
+            one_each[absent] = None
+        transcript._speaker_ids = tuple([one_each[speaker_id] for speaker_id in speaker_ids])
+        transcript._texts = tuple(texts)
+        transcript._starts = starts
+        transcript._ends = ends
+        transcript._extras = None
         return transcript
 
     # -- columns ----------------------------------------------------------------------------------

@@ -35,6 +35,7 @@ pytestmark = pytest.mark.anyio
 # handshake. Third-party packages by their top-level name; ours by module.
 DEFERRED = (
     "httpx",
+    "msgspec",
     "websockets",
     "cachetools",
     "sqlite3",
