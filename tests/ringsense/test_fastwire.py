@@ -166,6 +166,26 @@ def test_a_session_of_documented_records_takes_the_fast_path():
     assert_same_as_tolerant(SessionInsights, body)
 
 
+def test_a_key_given_twice_keeps_its_last_value_at_its_first_place_as_the_tolerant_parser_reads_it():
+    line = Pairs([("text", "first"), ("start", 0), ("text", "second"), ("end", 1)])
+    insights = Pairs([("Summary", [{"value": "a"}]), ("Transcript", [line]), ("Summary", [{"value": "b"}])])
+    body = encode(Pairs([("sourceRecordId", "1"), ("title", "x"), ("insights", insights), ("title", "y")]))
+    assert fastwire.decode_recording(body) is not None
+    assert_same_as_tolerant(RecordingInsights, body)
+    parsed = RecordingInsights.from_body(body)
+    assert parsed.title == "y" and parsed.insights.present == ["Summary", "Transcript"]
+    assert parsed.insights.transcript.texts == ("second",) and parsed.insights.summary[0].value == "b"
+
+
+def test_a_documented_body_the_models_refuse_raises_the_tolerant_parsers_error():
+    """Decoded fast, refused by the models (no `sourceRecordId`): the error is the one the tolerant path raises."""
+    body = {key: value for key, value in small_body().items() if key != "sourceRecordId"}
+    assert fastwire.decode_recording(encode(body)) is not None
+    with pytest.raises(ValidationError, match="sourceRecordId"):
+        RecordingInsights.from_body(encode(body))
+    assert_same_as_tolerant(RecordingInsights, encode(body))
+
+
 NOT_DOCUMENTED = {
     "an unknown top-level field": Raw(dumps({**small_body(), "eventType": "Create"})),
     "a snake_case field name": Raw(dumps({**small_body(), "source_session_id": "s-1"})),
