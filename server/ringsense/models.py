@@ -21,16 +21,13 @@ in `platform_models` and are re-exported here, so `server.ringsense.models` stay
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import datetime
 from enum import StrEnum
 from types import GenericAlias
-from typing import Any, Literal, Self, TypeVar, cast
+from typing import Any, Literal, cast
 
-import pydantic_core
 from pydantic import (
     Field,
-    PrivateAttr,
     TypeAdapter,
     ValidationError,
     field_validator,
@@ -45,6 +42,7 @@ from .platform_models import (
     CallLogRecording,
     PermissionCheck,
 )
+from .response import SharedResponse
 from .transcript import Transcript, TranscriptUnit
 from .wire import Paging, WireModel
 
@@ -65,14 +63,12 @@ __all__ = [
     "RecordingInsights",
     "SentimentUnit",
     "SessionInsights",
+    "SharedResponse",
     "SpeakerInfo",
     "SummaryUnit",
     "Transcript",
     "TranscriptUnit",
 ]
-
-
-D = TypeVar("D")
 
 
 class InsightType(StrEnum):
@@ -269,57 +265,6 @@ class SpeakerInfo(WireModel):
     @property
     def is_internal(self) -> bool:
         return bool(self.extension_id or self.account_id)
-
-
-class SharedResponse(WireModel):
-    """A response the client may cache and hand to many callers: read-only, with room for values derived from it."""
-
-    # Values computed from this response, kept with it: the client shares cached responses, so a cache hit
-    # reuses them instead of recomputing (e.g. statistics over 1,500 transcript lines, or a transcript's turns).
-    _derived: dict[Any, Any] = PrivateAttr(default_factory=dict)
-    _wire_bytes: int = PrivateAttr(default=0)
-
-    def derived(self, key: Any, compute: Callable[[], D]) -> D:
-        """`compute()`, once per response and `key` (any hashable); later calls return the first result.
-
-        Treat the result as read-only (copy it before changing it): every holder of this response shares it.
-        """
-        try:
-            value: D = self._derived[key]
-        except KeyError:
-            value = self._derived[key] = compute()
-        return value
-
-    @property
-    def wire_bytes(self) -> int:
-        """Size of the body this was parsed from (0 when not parsed from a body): what the cache counts."""
-        return self._wire_bytes
-
-    @classmethod
-    def from_body(cls, body: bytes) -> Self:
-        """Parse a response body (JSON bytes) and remember its size. Raises ValueError for a body that is not a
-        JSON object, ValidationError for one of the wrong shape."""
-        fast = cls._decode_documented(body)
-        if fast is not None:
-            try:
-                parsed = cls.model_validate(fast)
-            except ValidationError:
-                pass  # raised below, by the tolerant path, with the very input and message it always had
-            else:
-                parsed._wire_bytes = len(body)
-                return parsed
-        data = pydantic_core.from_json(body)
-        if not isinstance(data, dict):
-            raise ValueError(f"expected a JSON object, got {type(data).__name__}")
-        parsed = cls.model_validate(data)
-        parsed._wire_bytes = len(body)
-        return parsed
-
-    @classmethod
-    def _decode_documented(cls, body: bytes) -> dict[str, Any] | None:
-        """The data to validate when `body` is of exactly the documented shape, decoded fast; None to parse it
-        the tolerant way (always, unless a subclass has a fast decoder)."""
-        return None
 
 
 class RecordingInsights(SharedResponse):
