@@ -386,3 +386,14 @@ async def test_a_request_over_real_http_imports_nothing(platform: SandboxPlatfor
         finally:
             _imports_seen = None
     assert seen == []
+
+
+async def test_cookies_a_response_sets_are_never_kept_or_sent(platform: SandboxPlatform, served_url: str) -> None:
+    """The API authenticates by bearer token alone, so the client's own HTTP client keeps no cookie (reading
+    `Set-Cookie` into a jar was a measurable share of every request)."""
+    platform.faults.inject(INSIGHTS_PATH.format(RECORD_ID), Fault.status(503, headers={"Set-Cookie": "lb=abc; Path=/"}))
+    async with RingSenseClient(server_url=served_url, credentials=credentials()) as client:
+        insights = await client.get_record_insights(RECORD_ID)  # the 503 is retried
+        assert insights.source_record_id == RECORD_ID
+        assert [r.status for r in platform.requests_to("/ai/")] == [503, 200]
+        assert not client._pipeline._http.cookies  # the jar is what this test is about
