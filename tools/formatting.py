@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable
 from datetime import UTC, datetime
 
@@ -47,8 +48,14 @@ def clock(seconds: float | None) -> str | None:
     """`mm:ss` under an hour (`05:03`), `h:mm:ss` from an hour on (`1:02:03`); None stays None."""
     if seconds is None:
         return None
-    total = int(seconds) if seconds > 0 else 0
-    if total < 3600:  # the common case, kept to one division: a long transcript stamps thousands of turns
+    return _clock(int(seconds) if seconds > 0 else 0)
+
+
+@functools.lru_cache(maxsize=8192)
+def _clock(total: int) -> str:
+    # Memoised: a long transcript stamps thousands of turns and every answer a dozen items, mostly at seconds
+    # already seen (8,192 seconds is over two hours of distinct stamps); a hit skips the formatting.
+    if total < 3600:
         minutes, secs = divmod(total, 60)
         return f"{minutes:02d}:{secs:02d}"
     hours, rest = divmod(total, 3600)

@@ -10,7 +10,6 @@ from server.ringsense.models import ConversationalUnit, InsightType, RecordingIn
 from .deps import Deps
 from .formatting import RESPONSE_BUDGET_CHARS, SpeakerDirectory, clock, iso_utc, neutralise, response_chars
 from .models import (
-    Bullet,
     CallInfo,
     DataSource,
     Detail,
@@ -68,14 +67,18 @@ def _limit(items: list[T], section: str, detail: Detail, truncated: dict[str, in
 
 def _timed(
     units: Sequence[ConversationalUnit], names: SpeakerDirectory, detail: Detail, offset: float = 0.0
-) -> list[TimedItem]:
+) -> list[dict[str, Any]]:
+    """The fields of each unit's `TimedItem`, in time order. Items are made by the validation of the answer that
+    holds them (one call into pydantic-core for the whole answer, not one Python `__init__` per item); every field
+    is given, as a constructor call would, so the items' `model_fields_set` is the same."""
+    full = detail == "full"
     return [
-        TimedItem(
-            text=neutralise(unit.value),
-            speaker=names.name(unit.speaker_id) if unit.speaker_id else None,
-            at=clock(unit.start + offset) if unit.start is not None else None,
-            start_seconds=round(unit.start + offset, 2) if detail == "full" and unit.start is not None else None,
-        )
+        {
+            "text": neutralise(unit.value),
+            "speaker": names.name(unit.speaker_id) if unit.speaker_id else None,
+            "at": clock(unit.start + offset) if unit.start is not None else None,
+            "start_seconds": round(unit.start + offset, 2) if full and unit.start is not None else None,
+        }
         for unit in sorted(units, key=lambda u: (u.start is None, u.start or 0.0))
     ]
 
@@ -131,7 +134,7 @@ def _summary_fields(record: RecordingInsights, sections: Sequence[Section], deta
     if "summary" in wanted and has(InsightType.SUMMARY):
         out["summary"] = [neutralise(unit.value) for unit in found.summary]
     if "bulleted_summary" in wanted and has(InsightType.BULLETED_SUMMARY):
-        bullets = [Bullet(section=u.section, text=neutralise(u.value)) for u in found.bulleted_summary]
+        bullets = [{"section": u.section, "text": neutralise(u.value)} for u in found.bulleted_summary]  # see _timed
         out["bulleted_summary"] = _limit(bullets, "bulleted_summary", detail, truncated)
     if "highlights" in wanted and has(InsightType.HIGHLIGHTS):
         out["highlights"] = _limit(_timed(found.highlights, names, detail, leg.offset), "highlights", detail, truncated)

@@ -43,7 +43,8 @@ def _transcript_stats(insights: RecordingInsights) -> TranscriptStats:
             complete=False,
             note="RingSense returned no transcript for this recording.",
         )
-    first = min(lines.starts)
+    order = lines_in_order(lines)
+    first = lines.starts[order[0]]  # the lines in order are sorted by start: no scan for the smallest
     last = max(lines.ends)
     span = max(0.0, last - first)
     coverage = round(min(1.0, span / recording), 3) if recording else None
@@ -54,7 +55,7 @@ def _transcript_stats(insights: RecordingInsights) -> TranscriptStats:
             f"The transcript stops at {clock(last)} of a {clock(recording)} recording: nothing said after "
             f"{clock(last)} was transcribed, so do not infer how the call ended."
         )
-    words, turns = _words_and_turns(lines)
+    words, turns = _words_and_turns(lines, order)
     return TranscriptStats(
         utterances=len(lines),
         turns=turns,
@@ -69,14 +70,13 @@ def _transcript_stats(insights: RecordingInsights) -> TranscriptStats:
     )
 
 
-def _words_and_turns(lines: Transcript) -> tuple[int, int]:
+def _words_and_turns(lines: Transcript, order: Sequence[int]) -> tuple[int, int]:
     """Words, and how many turns build_turns makes of one recording, without building any text.
 
     Each speaker change opens a turn; within a run of lines by one speaker, a turn also closes at MAX_TURN_CHARS,
     and only such runs are measured (a raw length bounds the normalised one from above; neutralising markers
     keeps a line's length). The scans are C-level (`map`, `join`, `compress`): this runs on every insights fetch.
     """
-    order = lines_in_order(lines)
     texts = lines.texts if isinstance(order, range) else [lines.texts[i] for i in order]
     ids = lines.speaker_ids if isinstance(order, range) else [lines.speaker_ids[i] for i in order]
     joined = " ".join(texts)

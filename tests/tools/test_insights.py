@@ -10,6 +10,7 @@ from server.sandboxed import client_for
 from tools.deps import Deps
 from tools.errors import ToolFailure
 from tools.insights import CONCISE_LIMITS, DEFAULT_SECTIONS, get_insights_by_record, get_insights_by_session
+from tools.models import Bullet, TimedItem
 from tools.source import CallSource
 
 from .conftest import Held, insights_requests, sample
@@ -102,3 +103,20 @@ async def test_a_record_id_given_as_a_session_id_points_to_the_record_tool(deps:
     record_id = sample(platform, "sales-discovery").recordings[0].record_id
     with pytest.raises(ToolFailure, match="use get_insights_by_record"):
         await get_insights_by_session(deps, record_id)
+
+
+@pytest.mark.parametrize("detail", ["concise", "full"])
+async def test_timed_items_and_bullets_are_what_their_constructors_make(deps: Deps, platform, detail):
+    """Items are made by validating the whole answer at once; each must equal, field for field and in the fields
+    it counts as set, the item its constructor makes from the same values."""
+    record_id = sample(platform, "sales-discovery").recordings[0].record_id
+    result = await get_insights_by_record(deps, record_id, detail=detail)
+    items = [*(result.highlights or []), *(result.next_steps or [])]
+    assert items and result.bulleted_summary
+    for item in items:
+        made = TimedItem(text=item.text, speaker=item.speaker, at=item.at, start_seconds=item.start_seconds)
+        assert (item, item.model_fields_set) == (made, made.model_fields_set)
+        assert item.model_dump_json() == made.model_dump_json()
+    for bullet in result.bulleted_summary:
+        made_bullet = Bullet(section=bullet.section, text=bullet.text)
+        assert (bullet, bullet.model_fields_set) == (made_bullet, made_bullet.model_fields_set)
