@@ -202,7 +202,8 @@ class Pacer:
         """Adopt the platform's `X-Rate-Limit-*` numbers for `group`, when present."""
         if not self._adapt:
             return
-        headers = httpx.Headers(headers)
+        if not isinstance(headers, httpx.Headers):  # a response's own headers are looked up as they are
+            headers = httpx.Headers(headers)  # case-insensitive lookups
         state = self._groups[group]
         limit = _number(headers.get("X-Rate-Limit-Limit"))
         window = _number(headers.get("X-Rate-Limit-Window"))

@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import sys
 from datetime import UTC, datetime, timedelta, timezone
+from urllib.parse import quote, urlencode
 
 import anyio
+import httpx
 import pytest
 
 from server.ringsense import InsightType, InvalidIdError, PermissionDeniedError, RingSenseClient, RingSenseError
@@ -397,3 +399,49 @@ async def test_cookies_a_response_sets_are_never_kept_or_sent(platform: SandboxP
         assert insights.source_record_id == RECORD_ID
         assert [r.status for r in platform.requests_to("/ai/")] == [503, 200]
         assert not client._pipeline._http.cookies  # the jar is what this test is about
+
+
+@pytest.mark.parametrize(
+    "server_url",
+    [
+        "http://127.0.0.1:51234",
+        "https://platform.ringcentral.com/",
+        "https://user:pass@proxy.example:8443/rc/",
+        "http://[::1]:8080",
+        "https://platform.devtest.ringcentral.com:443/prefix?x=1#f",
+        "HTTPS://Platform.RingCentral.COM/a/b",
+    ],
+)
+@pytest.mark.parametrize(
+    ("path", "params"),
+    [
+        (INSIGHTS_PATH.format(RECORD_ID), None),
+        ("/restapi/v1.0/account/~/call-log", {"dateFrom": "2026-01-01T00:00:00Z", "view": "Detailed"}),
+        ("/ai/x", {"insightTypes": "Summary,Transcript", "odd": "a b&c#d/é"}),
+        ("/odd#path", None),
+    ],
+)
+async def test_request_urls_are_the_server_url_with_the_path_and_parameters(
+    server_url: str, path: str, params: dict[str, str] | None
+) -> None:
+    async with RingSenseClient(server_url=server_url, credentials=credentials()) as client:
+        pipeline = client._pipeline  # the URL builder is what this test is about
+        base = httpx.URL(server_url).copy_with(query=None, fragment=None)
+        raw = base.raw_path.split(b"?")[0].rstrip(b"/") + path.encode()
+        if params:
+            raw += b"?" + urlencode(params, quote_via=quote, safe=",:~").encode()
+        try:
+            expected: httpx.URL | type[Exception] = base.copy_with(raw_path=raw)
+        except httpx.InvalidURL:  # a `#` in a path: refused, as ever
+            expected = httpx.InvalidURL
+        if not isinstance(expected, httpx.URL):
+            with pytest.raises(expected):
+                pipeline._url(path, params)
+            return
+        url = pipeline._url(path, params)
+        assert (str(url), url.raw_path, url.host, url.port) == (
+            str(expected),
+            expected.raw_path,
+            expected.host,
+            expected.port,
+        )
