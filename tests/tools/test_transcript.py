@@ -12,7 +12,7 @@ import webvtt
 
 from server.ringsense.models import RecordingInsights
 from server.sandbox.dataset import build_dataset
-from tools.formatting import CONTENT_BEGIN, CONTENT_END, RESPONSE_BUDGET_CHARS, response_chars
+from tools.formatting import CONTENT_BEGIN, CONTENT_END, RESPONSE_BUDGET_CHARS, clock, response_chars
 from tools.models import TranscriptFormat
 from tools.transcript import PageRequest, render_all, render_page
 from tools.transcript_stats import _word_count, transcript_stats
@@ -277,13 +277,32 @@ def test_turns_of_a_response_are_built_once_and_shared_by_every_page():
             id="whitespace other than spaces",
         ),
         pytest.param([], id="empty"),
+        pytest.param(
+            [("dana", "Late.", 40, 41), ("alex", "Tie b.", 7, 9), ("alex", "Tie a.", 7, 8), ("dana", "Early.", 3, 50)],
+            id="unsorted with equal starts and an early line ending last",
+        ),
+        pytest.param(
+            [("alex", "No\u00a0break\u2003em space\u3000ideographic.", 0, 1), ("dana", "\u2028", 1, 2)],
+            id="non-ascii whitespace",
+        ),
+        pytest.param(
+            [("alex", f"Line {i} of a long run.", i, i + 0.5) for i in range(1500)], id="one speaker, long run"
+        ),
     ],
 )
 def test_stats_count_the_same_words_and_turns_as_rendering(lines):
+    """Against straightforward references: the turns rendering makes, `split` per line, and min/max of the times."""
     rec = recording(lines, duration_s=500)
     stats = transcript_stats(rec)
     assert stats.turns == len(build_turns([Leg(rec)]))
     assert stats.words == sum(len(text.split()) for _, text, _, _ in lines)
+    if lines:
+        first, last = min(start for _, _, start, _ in lines), max(end for _, _, _, end in lines)
+        assert (stats.first_at, stats.last_at, stats.transcribed_seconds) == (
+            clock(first),
+            clock(last),
+            round(max(0.0, last - first), 2),
+        )
 
 
 def test_every_whitespace_character_but_the_space_is_unprintable_which_word_counting_relies_on():
