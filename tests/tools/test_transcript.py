@@ -9,6 +9,8 @@ import random
 import pytest
 import srt
 import webvtt
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from server.ringsense.models import RecordingInsights
 from server.sandbox.dataset import build_dataset
@@ -288,6 +290,10 @@ def test_turns_of_a_response_are_built_once_and_shared_by_every_page():
         pytest.param(
             [("alex", f"Line {i} of a long run.", i, i + 0.5) for i in range(1500)], id="one speaker, long run"
         ),
+        pytest.param(
+            [("alex", "x" * 999, 0, 1), ("alex", "x" * 999, 1, 2), ("alex", "x", 2, 3), ("alex", "y" * 1998, 3, 4)],
+            id="a run whose turns end exactly at the size limit",
+        ),
     ],
 )
 def test_stats_count_the_same_words_and_turns_as_rendering(lines):
@@ -327,3 +333,46 @@ def test_word_counting_agrees_with_split_on_any_spacing(seed: int, pieces: list[
     for _ in range(2000):
         text = "".join(rng.choice(pieces) for _ in range(rng.randint(0, 12)))
         assert _word_count(text) == len(text.split()), repr(text)
+
+
+def reference_turns(lines: list[tuple[str, str, float, float]]) -> int:
+    """Turns counted the plain way: lines by (start, end), whitespace collapsed, lines without words dropped,
+    consecutive lines of one speaker merged while the turn stays under MAX_TURN_CHARS."""
+    turns, speaker, size = 0, None, 0
+    for who, text, _, _ in sorted(lines, key=lambda line: (line[2], line[3])):
+        text = " ".join(text.split())
+        if not text:
+            continue
+        if who == speaker and size + len(text) < MAX_TURN_CHARS:
+            size += len(text) + 1
+        else:
+            turns, speaker, size = turns + 1, who, len(text)
+    return turns
+
+
+# Hostile texts: any character of any plane but surrogates, the spacing shapes random text rarely hits, and texts
+# long enough that runs of one speaker split into several turns.
+HOSTILE_TEXTS = st.one_of(
+    st.text(st.characters(exclude_categories=("Cs",)), max_size=30),
+    st.sampled_from(["", " ", " a", "a ", "a  b", "\n", "a\tb", "\u3000x", "é \U0001f600", "<<<x>>>"]),
+    st.builds(lambda word, times: (word + " ") * times, st.sampled_from(["w", "é", "\U00010348"]), st.integers(1, 900)),
+    st.builds(lambda word, times: " ".join([word] * times), st.sampled_from(["w", "wo rd"]), st.integers(1, 900)),
+    st.integers(995, 1002).map(lambda n: "x" * n),  # two of these make a turn of just under or over the limit
+    st.sampled_from(["x", "é"]),
+)
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    drawn=st.lists(
+        st.tuples(st.sampled_from(["alex", "dana"]), HOSTILE_TEXTS, st.integers(0, 40), st.integers(0, 3)), max_size=25
+    )
+)
+def test_stats_of_hostile_texts_equal_a_plain_reference(drawn):
+    """In order or not, single-spaced or not: words are `split` per line, turns what the plain merge makes."""
+    lines = [(who, text, float(start), float(start + extra)) for who, text, start, extra in drawn]
+    rec = recording(lines, duration_s=500)
+    stats = transcript_stats(rec)
+    assert stats.words == sum(len(text.split()) for _, text, _, _ in lines)
+    assert stats.turns == reference_turns(lines) == len(build_turns([Leg(rec)]))
+    assert stats.utterances == len(lines)
